@@ -27,4 +27,9 @@ typedef size_t (*console_rx_fn)(void *opaque, const uint8_t *buf, size_t len);
 void console_set_receiver(console_rx_fn rx, void *opaque);
 void console_rx_ready(void);
 
+
+
+/* Tests and benchmarks: send guest output to fn instead of the console file (NULL restores). */
+void console_capture(void (*fn)(void *opaque, const void *buf, size_t len), void *opaque);
+
 #endif
