@@ -55,8 +55,8 @@ $(B)/test-unit: $(UNIT_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcunit
 
 # Differential instruction tests against unicorn (test-only dependency).
-$(B)/test-diff: $(DIFF_OBJS) $(LIB_OBJS)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lunicorn
+$(B)/test-diff: $(DIFF_OBJS) $(B)/tests/unit/main.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lunicorn -lcunit
 
 tests: $(PROGS) $(B)/test-unit $(if $(DIFF_SRCS),$(B)/test-diff)
 
