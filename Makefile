@@ -8,6 +8,7 @@
 #   make guests       kernels + initramfs + bare-metal test guests (cached outside the tree)
 
 CC      ?= gcc
+NPROC   := $(shell nproc 2>/dev/null || echo 2)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wpointer-arith \
            -D_GNU_SOURCE -I. -MMD -MP -pthread
@@ -71,14 +72,14 @@ deps:
 	scripts/install-deps.sh
 
 check: deps
-	$(MAKE) all tests
-	$(MAKE) SANITIZE=1 all tests
-	$(MAKE) guests
+	$(MAKE) -j$(NPROC) all tests
+	$(MAKE) -j$(NPROC) SANITIZE=1 all tests
+	$(MAKE) -j$(NPROC) guests
 	tests/run-all.sh
 
 demo: deps
-	$(MAKE) all
-	$(MAKE) guests
+	$(MAKE) -j$(NPROC) all
+	$(MAKE) -j$(NPROC) guests
 	scripts/demo.sh
 
 clean:
