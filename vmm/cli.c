@@ -291,8 +291,9 @@ static int check_readable(const char *what, const char *path, char *err, size_t 
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return errf(err, errlen, "%s %s: %s", what, path,
-			    errno == ENOENT ? "no such file (check the path; `make guests` builds the default guests)"
-					    : strerror(errno));
+			    errno == ENOENT   ? "no such file (check the path; `make guests` builds the default guests)"
+			    : errno == EACCES ? "not readable: permission denied on the path"
+					      : strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return errf(err, errlen, "%s %s: is a directory, not a file", what, path);
 	if (access(path, R_OK) < 0)
