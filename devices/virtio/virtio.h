@@ -76,7 +76,8 @@ struct virtq {
 	struct vring_desc *desc;
 	struct vring_avail *avail;
 	struct vring_used *used;
-	bool event_idx;
+	bool event_idx;         /* VIRTIO_F_EVENT_IDX negotiated */
+	bool indirect;          /* VIRTIO_F_INDIRECT_DESC negotiated */
 	uint16_t last_avail;    /* next avail ring slot the device consumes */
 	uint16_t used_idx;      /* device's copy of used->idx */
 	uint16_t signalled_used;
@@ -99,7 +100,8 @@ struct virtq_elem {
 };
 
 /* Translate and validate the rings the driver configured. false: bad address/size/alignment. */
-bool virtq_start(struct virtq *vq, const struct guest_mem *mem, bool event_idx, const char **why);
+bool virtq_start(struct virtq *vq, const struct guest_mem *mem, bool event_idx, bool indirect,
+		 const char **why);
 /* Forget everything (device reset, §2.4). */
 void virtq_reset(struct virtq *vq);
 /*
@@ -181,7 +183,7 @@ void virtio_drain(struct virtio_dev *d);
 
 struct blk_dev;
 struct virtio_blk;
-/* Creates the device on an open backend (taking ownership) and registers it at base on bus. */
+/* Creates the device on an open backend (owned by the device on success) and registers it at base on bus. */
 int virtio_blk_create(struct bus *bus, uint64_t base, const struct guest_mem *mem, struct irq_line irq,
 		      struct blk_dev *backend, const char *serial, unsigned index, struct virtio_blk **out);
 void virtio_blk_destroy(struct virtio_blk *vb);   /* stops the thread, flushes and closes the backend */
