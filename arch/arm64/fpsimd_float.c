@@ -1,0 +1,654 @@
+/*
+ * IEEE 754 primitives with Arm semantics for the SIMD&FP interpreter.
+ *
+ * The arithmetic itself runs on the host's SSE unit under the guest's rounding mode (exact
+ * for + - * / sqrt fma and int<->fp conversions), with the host exception flags mapped to FPSR.
+ * What x86 does differently is handled here explicitly (ARM ARM J1.3 shared pseudocode):
+ *  - NaN propagation (FPProcessNaNs: SNaN before QNaN, operand order) and FPCR.DN;
+ *  - the default NaN is positive (x86's is negative);
+ *  - FPCR.FZ flushes denormal inputs (IDC) and tiny outputs (UFC, no IXC);
+ *  - Arm detects tininess before rounding, x86 after: fixed up for results that round to the
+ *    smallest normal.
+ */
+#include <fenv.h>
+#include <math.h>
+#include <string.h>
+
+#include "arch/arm64/fpsimd.h"
+
+#define S_SIGN 0x80000000u
+#define S_EXP 0x7f800000u
+#define S_FRAC 0x007fffffu
+#define S_QUIET 0x00400000u
+#define D_SIGN 0x8000000000000000ull
+#define D_EXP 0x7ff0000000000000ull
+#define D_FRAC 0x000fffffffffffffull
+#define D_QUIET 0x0008000000000000ull
+
+static uint64_t sign_bit(int dbl) { return dbl ? D_SIGN : S_SIGN; }
+static uint64_t exp_mask(int dbl) { return dbl ? D_EXP : S_EXP; }
+static uint64_t frac_mask(int dbl) { return dbl ? D_FRAC : S_FRAC; }
+static uint64_t quiet_bit(int dbl) { return dbl ? D_QUIET : S_QUIET; }
+
+static bool is_nan(int dbl, uint64_t x)
+{
+	return (x & exp_mask(dbl)) == exp_mask(dbl) && (x & frac_mask(dbl));
+}
+
+static bool is_snan(int dbl, uint64_t x)
+{
+	return is_nan(dbl, x) && !(x & quiet_bit(dbl));
+}
+
+static bool is_inf(int dbl, uint64_t x)
+{
+	return (x & ~sign_bit(dbl)) == exp_mask(dbl);
+}
+
+static bool is_zero(int dbl, uint64_t x)
+{
+	return !(x & ~sign_bit(dbl));
+}
+
+static bool is_denormal(int dbl, uint64_t x)
+{
+	return !(x & exp_mask(dbl)) && (x & frac_mask(dbl));
+}
+
+static uint64_t default_nan(int dbl)
+{
+	return dbl ? 0x7ff8000000000000ull : 0x7fc00000u;
+}
+
+static double to_host(int dbl, uint64_t x)
+{
+	if (dbl) {
+		double d;
+		memcpy(&d, &x, 8);
+		return d;
+	}
+	uint32_t w = x;
+	float f;
+	memcpy(&f, &w, 4);
+	return f;
+}
+
+static uint64_t from_double(double d)
+{
+	uint64_t x;
+	memcpy(&x, &d, 8);
+	return x;
+}
+
+static uint64_t from_float(float f)
+{
+	uint32_t w;
+	memcpy(&w, &f, 4);
+	return w;
+}
+
+/* FPUnpack with FPCR.FZ: a denormal input reads as a zero of the same sign (IDC). */
+static uint64_t flush_in(struct fpst *st, int dbl, uint64_t x)
+{
+	if ((st->fpcr & FPCR_FZ) && is_denormal(dbl, x)) {
+		st->exc |= FPSR_IDC;
+		return x & sign_bit(dbl);
+	}
+	return x;
+}
+
+/* FPProcessNaN: quieten a signalling NaN (IOC), or use the default NaN under FPCR.DN. */
+static uint64_t process_nan(struct fpst *st, int dbl, uint64_t x)
+{
+	if (is_snan(dbl, x)) {
+		st->exc |= FPSR_IOC;
+		x |= quiet_bit(dbl);
+	}
+	return (st->fpcr & FPCR_DN) ? default_nan(dbl) : x;
+}
+
+static bool process_nans2(struct fpst *st, int dbl, uint64_t a, uint64_t b, uint64_t *res)
+{
+	if (is_snan(dbl, a))
+		*res = process_nan(st, dbl, a);
+	else if (is_snan(dbl, b))
+		*res = process_nan(st, dbl, b);
+	else if (is_nan(dbl, a))
+		*res = process_nan(st, dbl, a);
+	else if (is_nan(dbl, b))
+		*res = process_nan(st, dbl, b);
+	else
+		return false;
+	return true;
+}
+
+static bool process_nans3(struct fpst *st, int dbl, uint64_t a, uint64_t b, uint64_t c,
+			  uint64_t *res)
+{
+	uint64_t ops[3] = { a, b, c };
+
+	for (int i = 0; i < 3; i++)
+		if (is_snan(dbl, ops[i])) {
+			*res = process_nan(st, dbl, ops[i]);
+			return true;
+		}
+	for (int i = 0; i < 3; i++)
+		if (is_nan(dbl, ops[i])) {
+			*res = process_nan(st, dbl, ops[i]);
+			return true;
+		}
+	return false;
+}
+
+static const int host_modes[] = { FE_TONEAREST, FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO };
+
+static int resolve_rmode(struct fpst *st, int rmode)
+{
+	return rmode == FPR_FPCR ? (int)((st->fpcr >> 22) & 3) : rmode;
+}
+
+static void host_enter(int rmode)
+{
+	if (rmode != FPR_RN)
+		fesetround(host_modes[rmode]);
+	feclearexcept(FE_ALL_EXCEPT);
+}
+
+/* Collects the host flags and applies Arm's output rules to the result r. tiny_exact is the
+   caller's verdict on whether the unrounded result was below the smallest normal, for results
+   that rounded to exactly the smallest normal (-1 when not computed). */
+static uint64_t host_exit(struct fpst *st, int dbl, int rmode, uint64_t r, int tiny_before)
+{
+	int fl = fetestexcept(FE_ALL_EXCEPT);
+	uint32_t exc = 0;
+
+	if (rmode != FPR_RN)
+		fesetround(FE_TONEAREST);
+	if (fl & FE_INVALID)
+		exc |= FPSR_IOC;
+	if (fl & FE_DIVBYZERO)
+		exc |= FPSR_DZC;
+	if (fl & FE_OVERFLOW)
+		exc |= FPSR_OFC;
+	if (fl & FE_UNDERFLOW)
+		exc |= FPSR_UFC;
+	if (fl & FE_INEXACT)
+		exc |= FPSR_IXC;
+	if (is_nan(dbl, r))
+		r = default_nan(dbl);
+	/* Smallest normal reached by rounding up from a tiny value: tiny for Arm. */
+	uint64_t min_normal = dbl ? 0x0010000000000000ull : 0x00800000u;
+	bool tiny_rounded_up = (r & ~sign_bit(dbl)) == min_normal && (exc & FPSR_IXC) &&
+			       tiny_before == 1;
+	if (tiny_rounded_up)
+		exc |= FPSR_UFC;
+	if (st->fpcr & FPCR_FZ) {
+		bool tiny = is_denormal(dbl, r) || (is_zero(dbl, r) && (exc & FPSR_UFC)) ||
+			    tiny_rounded_up;
+		if (tiny) {
+			r &= sign_bit(dbl);
+			exc = (exc & ~(FPSR_IXC | FPSR_UFC)) | FPSR_UFC;
+		}
+	}
+	st->exc |= exc;
+	return r;
+}
+
+/* Whether |exact(a op b)| < smallest normal, for a result that rounded to the smallest normal.
+   Scaling by 2^k (exact) keeps the computation in the normal range, where the fma residual is
+   exact. Only multiplication and division can land here; an add of tiny values is exact. */
+static int tiny_before_rounding(int dbl, int op, double a, double b)
+{
+	if (!dbl) {
+		/* float operands: the double product/quotient decides (error far below 1 ulp). */
+		double e = op == FOP_DIV ? a / b : a * b;
+		return fabs(e) < 0x1p-126;
+	}
+	double sa = a * 0x1p200;
+	double r = op == FOP_DIV ? sa / b : sa * b;
+	double err = op == FOP_DIV ? -fma(r, b, -sa) : fma(sa, b, -r);
+	double mag = fabs(r), lim = 0x1p-822;
+	if (mag != lim)
+		return mag < lim;
+	/* r == ±lim: the exact value is below lim iff the residual points toward zero. */
+	if (op == FOP_DIV && signbit(b))
+		err = -err;
+	return signbit(r) ? err > 0 : err < 0;
+}
+
+static uint64_t host_binop(struct fpst *st, int dbl, int op, uint64_t a, uint64_t b)
+{
+	int rmode = resolve_rmode(st, FPR_FPCR);
+	uint64_t r;
+
+	host_enter(rmode);
+	if (dbl) {
+		volatile double x = to_host(1, a), y = to_host(1, b);
+		volatile double z;
+		switch (op) {
+		case FOP_ADD: z = x + y; break;
+		case FOP_SUB: z = x - y; break;
+		case FOP_MUL: z = x * y; break;
+		default: z = x / y; break;
+		}
+		r = from_double(z);
+	} else {
+		volatile float x = to_host(0, a), y = to_host(0, b);
+		volatile float z;
+		switch (op) {
+		case FOP_ADD: z = x + y; break;
+		case FOP_SUB: z = x - y; break;
+		case FOP_MUL: z = x * y; break;
+		default: z = x / y; break;
+		}
+		r = from_float(z);
+	}
+	int tiny = -1;
+	uint64_t min_normal = dbl ? 0x0010000000000000ull : 0x00800000u;
+	if ((r & ~sign_bit(dbl)) == min_normal && (op == FOP_MUL || op == FOP_DIV))
+		tiny = tiny_before_rounding(dbl, op, to_host(dbl, a), to_host(dbl, b));
+	return host_exit(st, dbl, rmode, r, tiny);
+}
+
+static uint64_t fp_minmax(struct fpst *st, int dbl, int op, uint64_t a, uint64_t b)
+{
+	bool is_max = op == FOP_MAX || op == FOP_MAXNM;
+	uint64_t r;
+
+	/* FPMaxNum/FPMinNum: a lone quiet NaN loses against a number (ARM ARM J1.3). */
+	if (op == FOP_MAXNM || op == FOP_MINNM) {
+		uint64_t inf = exp_mask(dbl) | (is_max ? sign_bit(dbl) : 0);
+		bool qa = is_nan(dbl, a) && !is_snan(dbl, a);
+		bool qb = is_nan(dbl, b) && !is_snan(dbl, b);
+		if (qa && !is_nan(dbl, b))
+			a = inf;
+		else if (qb && !is_nan(dbl, a))
+			b = inf;
+	}
+	if (process_nans2(st, dbl, a, b, &r))
+		return r;
+	double x = to_host(dbl, a), y = to_host(dbl, b);
+	if (x == y && is_zero(dbl, a)) {
+		bool neg = is_max ? (a & b & sign_bit(dbl)) : ((a | b) & sign_bit(dbl));
+		return neg ? sign_bit(dbl) : 0;
+	}
+	if (is_max)
+		return x > y ? a : b;
+	return x < y ? a : b;
+}
+
+uint64_t fp_op2(struct fpst *st, int dbl, int op, uint64_t a, uint64_t b)
+{
+	uint64_t r;
+
+	a = flush_in(st, dbl, a);
+	b = flush_in(st, dbl, b);
+	switch (op) {
+	case FOP_MAX:
+	case FOP_MIN:
+	case FOP_MAXNM:
+	case FOP_MINNM:
+		return fp_minmax(st, dbl, op, a, b);
+	case FOP_RECPS:
+	case FOP_RSQRTS: {
+		/* FPRecipStepFused / FPRSqrtStepFused: op1 is negated first. */
+		a ^= sign_bit(dbl);
+		if (process_nans2(st, dbl, a, b, &r))
+			return r;
+		bool infzero = (is_inf(dbl, a) && is_zero(dbl, b)) ||
+			       (is_zero(dbl, a) && is_inf(dbl, b));
+		uint64_t two = dbl ? 0x4000000000000000ull : 0x40000000u;
+		uint64_t three = dbl ? 0x4008000000000000ull : 0x40400000u;
+		uint64_t one_half = dbl ? 0x3ff8000000000000ull : 0x3fc00000u;
+		if (infzero)
+			return op == FOP_RECPS ? two : one_half;
+		if (is_inf(dbl, a) || is_inf(dbl, b))
+			return exp_mask(dbl) | ((a ^ b) & sign_bit(dbl));
+		if (op == FOP_RECPS)
+			return fp_muladd(st, dbl, two, a, b);
+		int rmode = resolve_rmode(st, FPR_FPCR);
+		host_enter(rmode);
+		if (dbl) {
+			volatile double z = fma(to_host(1, a), to_host(1, b), 3.0) / 2;
+			r = from_double(z);
+		} else {
+			volatile float z = fmaf(to_host(0, a), to_host(0, b), 3.0f) / 2;
+			r = from_float(z);
+		}
+		(void)three;
+		return host_exit(st, dbl, rmode, r, -1);
+	}
+	default:
+		break;
+	}
+	if (process_nans2(st, dbl, a, b, &r)) {
+		/* FABD is FPAbs(FPSub()), FNMUL FPNeg(FPMul()): both touch a NaN's sign too. */
+		if (op == FOP_ABD)
+			r &= ~sign_bit(dbl);
+		else if (op == FOP_NMUL)
+			r ^= sign_bit(dbl);
+		return r;
+	}
+	switch (op) {
+	case FOP_MULX:
+		if ((is_inf(dbl, a) && is_zero(dbl, b)) || (is_zero(dbl, a) && is_inf(dbl, b)))
+			return (dbl ? 0x4000000000000000ull : 0x40000000u) |
+			       ((a ^ b) & sign_bit(dbl));
+		return host_binop(st, dbl, FOP_MUL, a, b);
+	case FOP_ABD:
+		return host_binop(st, dbl, FOP_SUB, a, b) & ~sign_bit(dbl);
+	case FOP_NMUL:
+		return host_binop(st, dbl, FOP_MUL, a, b) ^ sign_bit(dbl);
+	default:
+		return host_binop(st, dbl, op, a, b);
+	}
+}
+
+uint64_t fp_muladd(struct fpst *st, int dbl, uint64_t addend, uint64_t n, uint64_t m)
+{
+	uint64_t r;
+
+	addend = flush_in(st, dbl, addend);
+	n = flush_in(st, dbl, n);
+	m = flush_in(st, dbl, m);
+	bool infzero = (is_inf(dbl, n) && is_zero(dbl, m)) || (is_zero(dbl, n) && is_inf(dbl, m));
+	bool done = process_nans3(st, dbl, addend, n, m, &r);
+	/* FPMulAdd: inf * 0 + qNaN is invalid and gives the default NaN. */
+	if (infzero && is_nan(dbl, addend) && !is_snan(dbl, addend)) {
+		st->exc |= FPSR_IOC;
+		return default_nan(dbl);
+	}
+	if (done)
+		return r;
+	int rmode = resolve_rmode(st, FPR_FPCR);
+	int tiny = -1;
+	host_enter(rmode);
+	if (dbl) {
+		volatile double z = fma(to_host(1, n), to_host(1, m), to_host(1, addend));
+		r = from_double(z);
+	} else {
+		volatile float z = fmaf(to_host(0, n), to_host(0, m), to_host(0, addend));
+		r = from_float(z);
+	}
+	if ((r & ~sign_bit(dbl)) == (dbl ? 0x0010000000000000ull : 0x00800000u) && !dbl) {
+		/* The double fma of floats is exact enough to decide tininess. */
+		double e = fma(to_host(0, n), to_host(0, m), to_host(0, addend));
+		tiny = fabs(e) < 0x1p-126;
+	}
+	return host_exit(st, dbl, rmode, r, tiny);
+}
+
+uint64_t fp_sqrt(struct fpst *st, int dbl, uint64_t a)
+{
+	a = flush_in(st, dbl, a);
+	if (is_nan(dbl, a))
+		return process_nan(st, dbl, a);
+	int rmode = resolve_rmode(st, FPR_FPCR);
+	uint64_t r;
+	host_enter(rmode);
+	if (dbl) {
+		volatile double z = sqrt(to_host(1, a));
+		r = from_double(z);
+	} else {
+		volatile float z = sqrtf(to_host(0, a));
+		r = from_float(z);
+	}
+	return host_exit(st, dbl, rmode, r, -1);
+}
+
+uint32_t fp_compare(struct fpst *st, int dbl, uint64_t a, uint64_t b, bool signal_nans)
+{
+	a = flush_in(st, dbl, a);
+	b = flush_in(st, dbl, b);
+	if (is_nan(dbl, a) || is_nan(dbl, b)) {
+		if (signal_nans || is_snan(dbl, a) || is_snan(dbl, b))
+			st->exc |= FPSR_IOC;
+		return 0x3u << 28;
+	}
+	double x = to_host(dbl, a), y = to_host(dbl, b);
+	if (x == y)
+		return 0x6u << 28;
+	return x < y ? 0x8u << 28 : 0x2u << 28;
+}
+
+bool fp_cmp_pred(struct fpst *st, int dbl, uint64_t a, uint64_t b, int cond, bool abs)
+{
+	a = flush_in(st, dbl, a);
+	b = flush_in(st, dbl, b);
+	if (is_nan(dbl, a) || is_nan(dbl, b)) {
+		/* FCMEQ is a quiet compare; the ordered ones signal on any NaN. */
+		if (cond != 0 || is_snan(dbl, a) || is_snan(dbl, b))
+			st->exc |= FPSR_IOC;
+		return false;
+	}
+	double x = to_host(dbl, a), y = to_host(dbl, b);
+	if (abs) {
+		x = fabs(x);
+		y = fabs(y);
+	}
+	switch (cond) {
+	case 0: return x == y;
+	case 1: return x >= y;
+	default: return x > y;
+	}
+}
+
+/* Rounds to an integral value in an Arm rounding mode; no host flags involved. */
+static double round_integral(double v, int rmode)
+{
+	switch (rmode) {
+	case FPR_RN: return roundeven(v);
+	case FPR_RP: return ceil(v);
+	case FPR_RM: return floor(v);
+	case FPR_RZ: return trunc(v);
+	default: return round(v);
+	}
+}
+
+uint64_t fp_round_int(struct fpst *st, int dbl, uint64_t a, int rmode, bool exact)
+{
+	a = flush_in(st, dbl, a);
+	if (is_nan(dbl, a))
+		return process_nan(st, dbl, a);
+	if (is_inf(dbl, a) || is_zero(dbl, a))
+		return a;
+	double v = to_host(dbl, a);
+	double r = round_integral(v, resolve_rmode(st, rmode));
+	if (exact && r != v)
+		st->exc |= FPSR_IXC;
+	/* A zero result keeps the operand's sign (FPRoundInt). */
+	if (r == 0)
+		return a & sign_bit(dbl);
+	return dbl ? from_double(r) : from_float((float)r);
+}
+
+uint64_t fp_to_fixed(struct fpst *st, int dbl, uint64_t a, int fbits, bool is_unsigned,
+		     int isize, int rmode)
+{
+	a = flush_in(st, dbl, a);
+	if (is_nan(dbl, a)) {
+		st->exc |= FPSR_IOC;
+		return 0;
+	}
+	double v = ldexp(to_host(dbl, a), fbits);
+	double r = round_integral(v, resolve_rmode(st, rmode));
+	double hi = ldexp(1.0, isize - (is_unsigned ? 0 : 1));
+	double lo = is_unsigned ? 0.0 : -hi;
+	uint64_t mask = isize == 64 ? ~0ull : (1ull << isize) - 1;
+
+	if (r >= hi) {
+		st->exc |= FPSR_IOC;
+		return is_unsigned ? mask : mask >> 1;
+	}
+	if (r < lo) {
+		st->exc |= FPSR_IOC;
+		return is_unsigned ? 0 : (1ull << (isize - 1)) & mask;
+	}
+	if (r != v)
+		st->exc |= FPSR_IXC;
+	if (is_unsigned)
+		return (uint64_t)r & mask;
+	return (uint64_t)(int64_t)r & mask;
+}
+
+uint64_t fp_from_fixed(struct fpst *st, int dbl, uint64_t v, int fbits, bool is_unsigned,
+		       int isize, int rmode)
+{
+	int m = resolve_rmode(st, rmode);
+	uint64_t r;
+
+	if (isize == 32)
+		v = is_unsigned ? (uint32_t)v : (uint64_t)(int64_t)(int32_t)v;
+	host_enter(m);
+	if (dbl) {
+		volatile double z = is_unsigned ? (double)v : (double)(int64_t)v;
+		double s = ldexp(z, -fbits);
+		r = from_double(s);
+	} else {
+		volatile float z = is_unsigned ? (float)v : (float)(int64_t)v;
+		float s = ldexpf(z, -fbits);
+		r = from_float(s);
+	}
+	return host_exit(st, dbl, m, r, -1);
+}
+
+/* Rounds |v| (finite, non-zero) to half precision in an Arm rounding mode (FPRoundCV: FZ16
+   is ignored, AHP selects the alternative format without infinities or NaNs). */
+static uint64_t round_to_half(struct fpst *st, bool neg, double v, int rmode)
+{
+	bool ahp = st->fpcr & FPCR_AHP;
+	uint64_t sign = neg ? 0x8000 : 0;
+	int e;
+
+	frexp(v, &e);
+	e -= 1; /* v = 1.f * 2^e */
+	bool tiny = e < -14;
+	double q = tiny ? ldexp(v, 24) : ldexp(v, 10 - e);
+	/* Directed modes act on the signed value: toward +inf rounds a negative magnitude down. */
+	int m = rmode;
+	if (neg && (m == FPR_RP || m == FPR_RM))
+		m = m == FPR_RP ? FPR_RM : FPR_RP;
+	double rq = round_integral(q, m);
+	bool inexact = rq != q;
+	uint64_t bits;
+
+	if (tiny) {
+		bits = (uint64_t)rq; /* 0x400 is the smallest normal: the encoding carries over */
+		if (inexact)
+			st->exc |= FPSR_UFC;
+	} else {
+		uint64_t mant = (uint64_t)rq;
+		if (mant == 0x800) {
+			mant = 0x400;
+			e++;
+		}
+		int max_e = ahp ? 16 : 15;
+		if (e > max_e) {
+			if (ahp) {
+				st->exc |= FPSR_IOC;
+				return sign | 0x7fff;
+			}
+			st->exc |= FPSR_OFC | FPSR_IXC;
+			bool to_inf = m == FPR_RN || m == FPR_RP || m == FPR_RA;
+			return sign | (to_inf ? 0x7c00 : 0x7bff);
+		}
+		bits = (uint64_t)(e + 15) << 10 | (mant - 0x400);
+	}
+	if (inexact)
+		st->exc |= FPSR_IXC;
+	return sign | bits;
+}
+
+static double half_value(uint64_t h)
+{
+	int exp = (h >> 10) & 0x1f;
+	double v = exp ? ldexp((double)((h & 0x3ff) | 0x400), exp - 25)
+		       : ldexp((double)(h & 0x3ff), -24);
+	return (h & 0x8000) ? -v : v;
+}
+
+uint64_t fp_convert(struct fpst *st, int from, int to, uint64_t a, int rmode)
+{
+	static const int fbits[4] = { 23, 52, 0, 10 };
+	static const int width[4] = { 32, 64, 0, 16 };
+	bool ahp = st->fpcr & FPCR_AHP;
+	bool neg = (a >> (width[from] - 1)) & 1;
+	uint64_t to_sign = neg ? 1ull << (width[to] - 1) : 0;
+	uint64_t to_inf = to == FPT_H ? 0x7c00 : exp_mask(to == FPT_D);
+	uint64_t frac;
+	bool nan, snan, inf;
+	double v;
+
+	if (from == FPT_H) {
+		int exp = (a >> 10) & 0x1f;
+		frac = a & 0x3ff;
+		nan = !ahp && exp == 31 && frac;
+		snan = nan && !(frac & 0x200);
+		inf = !ahp && exp == 31 && !frac;
+		v = half_value(a);
+	} else {
+		int dbl = from == FPT_D;
+		a = flush_in(st, dbl, a);
+		frac = a & frac_mask(dbl);
+		nan = is_nan(dbl, a);
+		snan = is_snan(dbl, a);
+		inf = is_inf(dbl, a);
+		v = to_host(dbl, a);
+	}
+	if (nan) {
+		if (snan)
+			st->exc |= FPSR_IOC;
+		if (to == FPT_H && ahp) {
+			st->exc |= snan ? 0 : FPSR_IOC;
+			return to_sign;
+		}
+		if (st->fpcr & FPCR_DN)
+			return to == FPT_H ? 0x7e00 : default_nan(to == FPT_D);
+		/* FPConvertNaN: keep the sign and the top fraction bits, set the quiet bit. */
+		int shift = fbits[to] - fbits[from];
+		frac = shift >= 0 ? frac << shift : frac >> -shift;
+		uint64_t quiet = 1ull << (fbits[to] - 1);
+		return to_sign | to_inf | frac | quiet;
+	}
+	if (inf) {
+		if (to == FPT_H && ahp) {
+			st->exc |= FPSR_IOC;
+			return to_sign | 0x7fff;
+		}
+		return to_sign | to_inf;
+	}
+	if (v == 0)
+		return to_sign;
+	int m = resolve_rmode(st, rmode);
+	if (to == FPT_H)
+		return round_to_half(st, neg, fabs(v), m);
+	if (to == FPT_D)
+		return from_double(v); /* widening is exact */
+	/* double to single */
+	host_enter(m);
+	volatile double x = v;
+	volatile float z = x;
+	uint64_t r = from_float(z);
+	return host_exit(st, 0, m, r, fabs(v) < 0x1p-126);
+}
+
+uint32_t fp_convert_odd(struct fpst *st, uint64_t a)
+{
+	struct fpst local = { st->fpcr, 0 };
+
+	a = flush_in(&local, 1, a);
+	if (is_nan(1, a) || is_inf(1, a) || is_zero(1, a)) {
+		uint64_t r = fp_convert(&local, FPT_D, FPT_S, a, FPR_FPCR);
+		st->exc |= local.exc;
+		return r;
+	}
+	host_enter(FPR_RZ);
+	volatile double x = to_host(1, a);
+	volatile float z = x;
+	uint64_t r = host_exit(&local, 0, FPR_RZ, from_float(z), -1);
+	/* Round to odd: an inexact result gets its lowest bit forced (unless flushed). */
+	if ((local.exc & FPSR_IXC) && !is_zero(0, r))
+		r |= 1;
+	st->exc |= local.exc;
+	return r;
+}
