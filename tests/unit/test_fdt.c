@@ -110,11 +110,12 @@ UNIT_TEST(fdt, uart_rtc_and_chosen_point_at_each_other)
 	CU_ASSERT_STRING_EQUAL(prop("/chosen", "bootargs", &len), "console=ttyAMA0 minivmm.test=x");
 	const char *stdout_path = prop("/chosen", "stdout-path", &len);
 	CU_ASSERT_EQUAL(fdt_path_offset(dtb, stdout_path), uart);
-	const fdt64_t *start = prop("/chosen", "linux,initrd-start", &len);
+	fdt64_t v; /* properties are only 4-byte aligned */
+	memcpy(&v, prop("/chosen", "linux,initrd-start", &len), sizeof(v));
 	CU_ASSERT_EQUAL(len, 8);
-	CU_ASSERT_EQUAL(fdt64_to_cpu(*start), 0x48000000ull);
-	const fdt64_t *end = prop("/chosen", "linux,initrd-end", &len);
-	CU_ASSERT_EQUAL(fdt64_to_cpu(*end), 0x48123456ull);
+	CU_ASSERT_EQUAL(fdt64_to_cpu(v), 0x48000000ull);
+	memcpy(&v, prop("/chosen", "linux,initrd-end", &len), sizeof(v));
+	CU_ASSERT_EQUAL(fdt64_to_cpu(v), 0x48123456ull);
 }
 
 UNIT_TEST(fdt, no_initrd_means_no_initrd_properties)
