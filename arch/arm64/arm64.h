@@ -48,4 +48,7 @@ void arm64_board_attach_cpu(struct machine *m, struct a64_cpu *cpu, int index,
 #define VIRT_PPI_VTIMER   27
 #define VIRT_PPI_PTIMER   30
 
+/* Generic timer counter frequency (CNTFRQ_EL0): the counter is host ns / 16. */
+#define A64_CNTFRQ        62500000ULL
+
 #endif
