@@ -173,7 +173,7 @@ static uint8_t blk_rw(struct virtio_blk *vb, const struct virtq_elem *e, bool wr
 	uint8_t *p;
 	uint64_t n, off = sector * SECTOR;
 	/* Reads fill the writable buffers except the status byte; writes take what follows the header. */
-	seg_init(&it, e, write, write ? sizeof(struct blk_req_hdr) : 0, len);
+	seg_init(&it, e, !write, write ? sizeof(struct blk_req_hdr) : 0, len);
 	while (seg_next(&it, &p, &n)) {
 		int r = write ? blk_pwrite(vb->bdev, p, n, off) : blk_pread(vb->bdev, p, n, off);
 		if (r < 0)

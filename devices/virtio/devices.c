@@ -41,10 +41,8 @@ int virtio_create_devices(struct machine *m, const struct virtio_slot *slots, un
 		}
 		unsigned flags = (dc->readonly ? BLK_OPEN_RDONLY : 0) | (cfg->snapshot ? BLK_OPEN_SNAPSHOT : 0);
 		int err = blk_open(dc->path, dc->format, flags, &b);
-		if (err < 0) {
-			log_error("--disk %s: cannot open it: %s", dc->path, strerror(-err));
-			return err;
-		}
+		if (err < 0)
+			return err; /* blk_open printed the line naming the file and the problem */
 		err = virtio_blk_create(&m->mmio, slots[n].base, &m->mem, machine_irq_line(m, slots[n].irq), b,
 					dc->serial, (unsigned)i, &vb);
 		if (err < 0) {

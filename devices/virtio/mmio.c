@@ -144,6 +144,9 @@ static void status_write_locked(struct virtio_dev *d, uint32_t v)
 		return;
 	}
 	d->status = (d->status & VIRTIO_STATUS_NEEDS_RESET) | v;
+	/* Broken before DRIVER_OK (e.g. bad ring addresses): tell the driver now that it listens. */
+	if ((added & VIRTIO_STATUS_DRIVER_OK) && (d->status & VIRTIO_STATUS_NEEDS_RESET))
+		raise_locked(d, VIRTIO_INT_CONFIG);
 }
 
 static void queue_ready_write_locked(struct virtio_dev *d, struct virtq *vq, uint32_t v)
