@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# hello: a PVH ELF boots, sees hvm_start_info (magic, our --append, a memory map matching --mem)
+# and ends minivmm through the debug-exit port with the value it wrote (0x5a -> status 181).
+# Also under the ASan/UBSan build, and cross-checked against QEMU's -kernel PVH boot.
+. "$(dirname "$0")/lib.sh"
+require_kvm
+require_minivmm "$MINIVMM"
+elf=$(guest_elf hello)
+marker="minivmm-hello-marker=$$"
+
+check_hello() { # OUT WHAT
+	expect_rc "$1" 181 "$2"
+	expect_line "$1.txt" '^Hello from a minivmm bare-metal guest' "$2: greeting"
+	expect_line "$1.txt" '^  ok   start_info at .*magic 0x336ec578' "$2: hvm_start_info magic"
+	expect_line "$1.txt" "^hello: cmdline \".*$marker.*\"" "$2: --append reached start_info"
+	expect_line "$1.txt" '^hello: PASS, exiting through debug-exit with 0x5a' "$2: PASS line"
+}
+
+run_vmm "$MINIVMM" "$elf" "$TMPDIR/hello" --append "$marker"
+check_hello "$TMPDIR/hello" minivmm
+# 128 MiB: RAM from 1 MiB up to the end of the 128 MiB, and low RAM below 640 KiB.
+expect_line "$TMPDIR/hello.txt" '^hello: memmap 0x0000000000100000-0x0000000007ffffff ram' \
+	"memory map: RAM 1 MiB..128 MiB for --mem 128M"
+expect_line "$TMPDIR/hello.txt" '^hello: memmap 0x0000000000000000-0x00000000000[0-9a-f]{5} ram' \
+	"memory map: low RAM from 0"
+
+if [ -x "$MINIVMM_SAN" ]; then
+	run_vmm "$MINIVMM_SAN" "$elf" "$TMPDIR/hello-san" --append "$marker"
+	check_hello "$TMPDIR/hello-san" "minivmm (ASan/UBSan)"
+	expect_clean_san "$TMPDIR/hello-san" "minivmm (ASan/UBSan)"
+else
+	bad "ASan/UBSan build $MINIVMM_SAN missing (make SANITIZE=1)"
+fi
+
+if have_qemu; then
+	run_qemu "$elf" "$TMPDIR/hello-qemu" -append "$marker"
+	check_hello "$TMPDIR/hello-qemu" "qemu (oracle)"
+else
+	echo "NOTE: $QEMU not installed: hello not cross-checked against QEMU"
+fi
+finish
