@@ -106,9 +106,12 @@ int mptable_write(struct guest_mem *mem, int ncpus)
 	memcpy(p, &io, sizeof(io));
 	p += sizeof(io), count++;
 	for (int pin = 0; pin < X86_IOAPIC_PINS; pin++, count++) {
-		/* Pins 0..15 are ISA (edge, "conforms to bus"); 16..23 are our level-triggered lines. */
+		/*
+		 * Pins 0..15 are ISA (edge, "conforms to bus"); 16..23 are our level-triggered lines.
+		 * Pin 0 is an ordinary INT: KVM's IOAPIC has no ExtINT wiring (the PIC reaches LINT0).
+		 */
 		struct mpc_intsrc s = {
-			.type = MP_INTSRC, .irqtype = pin == 0 ? MP_EXTINT : MP_INT,
+			.type = MP_INTSRC, .irqtype = MP_INT,
 			.irqflag = pin >= 16 ? MP_IRQPOL_HIGH | MP_IRQTRIG_LEVEL : 0,
 			.srcbus = 0, .srcbusirq = (uint8_t)pin, .dstapic = ioapic_id, .dstirq = (uint8_t)pin,
 		};
