@@ -221,7 +221,6 @@ static inline void a64_set_sp(struct a64_cpu *cpu, uint64_t v)
 
 /* interp.c: execute up to n instructions (fewer if something ends the slice). */
 void a64_exec(struct a64_cpu *cpu, int64_t n);
-bool a64_cond_holds(uint32_t nzcv, unsigned cond);
 
 /* interp_ldst.c: the load/store encoding space; returns the next PC. */
 uint64_t a64_exec_ldst(struct a64_cpu *cpu, uint32_t insn, uint64_t pc);

@@ -42,6 +42,9 @@ static uint64_t take(struct a64_cpu *cpu, uint64_t elr, unsigned type)
 uint64_t a64_take_sync(struct a64_cpu *cpu, uint64_t pc, uint32_t ec, uint32_t iss)
 {
 	cpu->esr = ((uint64_t)ec << 26) | (1u << 25) | (iss & 0x1ffffff);
+	if (cpu->debug && ec != EC_SVC64 && ec != EC_DABT_LOWER && ec != EC_IABT_LOWER)
+		log_guest("arm64: exception EC=0x%x ISS=0x%x at pc=0x%" PRIx64 " EL%u far=0x%" PRIx64,
+			  ec, iss, pc, cpu->el, cpu->far);
 	return take(cpu, pc, VEC_SYNC);
 }
 

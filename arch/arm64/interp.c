@@ -35,7 +35,7 @@ static inline int64_t sext(uint64_t v, unsigned bits)
 	return (int64_t)(v << (64 - bits)) >> (64 - bits);
 }
 
-bool a64_cond_holds(uint32_t nzcv, unsigned cond)
+static inline bool cond_holds(uint32_t nzcv, unsigned cond)
 {
 	bool n = nzcv >> 31, z = (nzcv >> 30) & 1, c = (nzcv >> 29) & 1, v = (nzcv >> 28) & 1;
 	bool r;
@@ -398,7 +398,8 @@ static uint64_t exec_dp_reg(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 
 	if (!(insn & (1u << 28))) {
 		unsigned imm6 = (insn >> 10) & 0x3f, type = (insn >> 22) & 3;
-		if (!sf && (imm6 & 0x20))
+		bool extended = (insn & (1u << 24)) && (insn & (1u << 21));
+		if (!sf && (imm6 & 0x20) && !extended)
 			return a64_take_undef(cpu, pc, insn);
 		if (!(insn & (1u << 24))) { /* logical (shifted register) */
 			uint64_t b = shift_reg(cpu->x[rm], type, imm6, sf), a = cpu->x[rn], r;
@@ -463,7 +464,7 @@ static uint64_t exec_dp_reg(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 		if (!(insn & (1u << 29)) || (insn & (1u << 10)) || (insn & (1u << 4)))
 			break;
 		uint64_t b = (insn & (1u << 11)) ? rm : cpu->x[rm];
-		if (a64_cond_holds(cpu->nzcv, (insn >> 12) & 15)) {
+		if (cond_holds(cpu->nzcv, (insn >> 12) & 15)) {
 			bool sub = insn & (1u << 30);
 			add_flags(cpu->x[rn], sub ? ~b : b, sub, sf, &cpu->nzcv);
 		} else {
@@ -476,7 +477,7 @@ static uint64_t exec_dp_reg(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 		if ((insn & (1u << 29)) || op2 > 1)
 			break;
 		uint64_t r;
-		if (a64_cond_holds(cpu->nzcv, (insn >> 12) & 15)) {
+		if (cond_holds(cpu->nzcv, (insn >> 12) & 15)) {
 			r = cpu->x[rn];
 		} else {
 			r = cpu->x[rm];
@@ -530,7 +531,7 @@ static uint64_t exec_branch_sys(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 	case 0x15: /* B.cond */
 		if ((insn & (1u << 4)) || (insn & (1u << 25)))
 			break;
-		if (a64_cond_holds(cpu->nzcv, insn & 15))
+		if (cond_holds(cpu->nzcv, insn & 15))
 			return pc + (sext((insn >> 5) & 0x7ffff, 19) << 2);
 		return pc + 4;
 	case 0x35:

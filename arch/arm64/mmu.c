@@ -42,7 +42,7 @@ int a64_translate(struct a64_cpu *cpu, uint64_t va, int acc, unsigned mmu, struc
 		tsz = 39;
 	unsigned inbits = 64 - tsz;
 	int64_t v = tbi ? (int64_t)(va << 8) >> 8 : (int64_t)va;
-	if ((v >> (inbits - 1)) != (hi ? -1 : 0) || epd)
+	if ((v >> inbits) != (hi ? -1 : 0) || epd)
 		return FAULT(FSC_TRANSLATION, 0);
 
 	unsigned levels = (inbits - 12 + 8) / 9;
