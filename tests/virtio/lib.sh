@@ -1,0 +1,59 @@
+# Shared by tests/virtio/t-linux-blk*.sh (sourced, not a test): boot Linux with two virtio-blk
+# disks, run guests/initramfs/tests/virtio-blk.sh inside, then check the images from the host with
+# qemu-img. QEMU, when installed, runs the same guest script first as the oracle for the script.
+set -uo pipefail
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+MINIVMM=${MINIVMM:-$ROOT/minivmm}
+GUESTS=${GUESTS:-$ROOT/guests/out}
+TMPDIR=${TMPDIR:-/tmp}
+failures=0
+
+skip() { echo "$*"; exit 77; }
+fail_now() { echo "FAIL: $*"; exit 1; }
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; failures=$((failures + 1)); }
+finish() { [ "$failures" = 0 ] && { echo "all checks passed"; exit 0; }; echo "$failures checks failed"; exit 1; }
+
+# The initramfs must carry the guest half of this test; rebuild it (cached, a second) if stale.
+require_initramfs() { # arch
+	local initrd=$GUESTS/$1/initramfs.cpio.gz
+	if ! { [ -f "$initrd" ] && zcat "$initrd" | cpio -i --to-stdout tests/virtio-blk.sh 2>/dev/null |
+		cmp -s - "$ROOT/guests/initramfs/tests/virtio-blk.sh"; }; then
+		"$ROOT/guests/build-initramfs.sh" "$1" >/dev/null 2>&1 ||
+			skip "guests/out/$1/initramfs.cpio.gz lacks tests/virtio-blk.sh and guests/build-initramfs.sh $1 failed"
+	fi
+}
+
+# make_disks DIR: rw.qcow2 (64 MiB, empty) and ro.raw (1 MiB of `yes minivmm-readonly`).
+make_disks() {
+	rm -f "$1/rw.qcow2" "$1/ro.raw"
+	qemu-img create -q -f qcow2 "$1/rw.qcow2" 64M || fail_now "qemu-img create failed"
+	yes minivmm-readonly | head -c 1048576 > "$1/ro.raw"
+	cp "$1/ro.raw" "$1/ro.orig"
+}
+
+# check_image DIR WHO: the qcow2 passes qemu-img check and holds exactly the guest's pattern;
+# the read-only disk is unchanged.
+check_image() {
+	local d=$1 who=$2
+	if qemu-img check -q "$d/rw.qcow2"; then ok "$who: qemu-img check finds the qcow2 clean"
+	else bad "$who: qemu-img check: $(qemu-img check "$d/rw.qcow2" 2>&1 | head -3)"; fi
+	rm -f "$d/rw.raw"
+	qemu-img convert -f qcow2 -O raw "$d/rw.qcow2" "$d/rw.raw" || { bad "$who: qemu-img convert failed"; return; }
+	# Expected: zeroes, with the 4 MiB pattern at 1 MiB.
+	rm -f "$d/expect.raw"
+	truncate -s 64M "$d/expect.raw"
+	yes minivmm-pattern-0123456789 | head -c 4194304 |
+		dd of="$d/expect.raw" bs=65536 seek=16 conv=notrunc status=none
+	if cmp -s "$d/rw.raw" "$d/expect.raw"; then ok "$who: qemu-img convert output is byte-identical to the pattern"
+	else bad "$who: image differs from the expected pattern: $(cmp "$d/rw.raw" "$d/expect.raw" 2>&1 | head -1)"; fi
+	cmp -s "$d/ro.raw" "$d/ro.orig" && ok "$who: read-only disk unchanged" || bad "$who: read-only disk was modified"
+}
+
+# guest_result LOG WHO: the guest script's own verdict.
+guest_result() {
+	local log=$1 who=$2
+	grep '^virtio-blk: ' "$log" | sed "s/^/    [$who] /"
+	if grep -q '^minivmm-test: virtio-blk exit=0' "$log"; then ok "$who: guest script passed"
+	else bad "$who: guest script did not pass: $(grep -a '^minivmm-test:' "$log" || echo 'no result line')"; fi
+}
