@@ -11,19 +11,13 @@
 
 #include "arch/x86/ports.h"
 #include "boot/boot.h"
+#include "devices/misc.h"
 #include "devices/rtc.h"
 #include "devices/serial.h"
 #include "devices/virtio/virtio.h"
 #include "vmm/machine.h"
 #include "vmm/util.h"
 
-#if __has_include("devices/misc.h")
-#include "devices/misc.h"
-#define X86_HAVE_I8042 1
-#else
-/* TODO(legacy devices): devices/misc.h (i8042) has not landed; `reboot` needs it. */
-#define X86_HAVE_I8042 0
-#endif
 
 #define UART_PORT 0x3f8
 #define UART_IRQ 4
@@ -38,7 +32,7 @@
 struct x86_board_state {
 	struct uart16550 *uart;
 	struct cmos_rtc *rtc;
-	void *kbd;
+	struct i8042 *kbd;
 	bool virtio;
 };
 
@@ -66,13 +60,11 @@ static int devices_create(struct machine *m, struct x86_board_state *b)
 	if ((r = bus_register(&m->pio, UART_PORT, 8, &uart16550_ops, b->uart)) < 0 ||
 	    (r = bus_register(&m->pio, RTC_PORT, 2, &cmos_rtc_ops, b->rtc)) < 0)
 		return r;
-#if X86_HAVE_I8042
 	b->kbd = i8042_new(m);
 	if (!b->kbd)
 		return -ENOMEM;
 	if ((r = bus_register(&m->pio, I8042_PORT, 5, &i8042_ops, b->kbd)) < 0)
 		return r;
-#endif
 	return x86_ports_register(m);
 }
 
@@ -178,10 +170,8 @@ static void x86_teardown(struct machine *m)
 		uart16550_free(b->uart);
 	if (b->rtc)
 		cmos_rtc_free(b->rtc);
-#if X86_HAVE_I8042
 	if (b->kbd)
 		i8042_free(b->kbd);
-#endif
 	free(b);
 	m->board_data = NULL;
 }
