@@ -98,7 +98,7 @@ static int pvh_entry(Elf *e, size_t len, uint64_t *entry)
 		if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_NOTE)
 			continue;
 		if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
-			return -EINVAL;
+			return -ENODATA;
 		Elf_Data *d = elf_getdata_rawchunk(e, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR);
 		int r = d ? note_scan(d, entry) : -EINVAL;
 		if (r)
@@ -128,6 +128,9 @@ int x86_pvh_find_entry(const uint8_t *buf, size_t len, uint64_t *entry, char *ms
 		return boot_msg(msg, msglen, r,
 				"x86 ELF without a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY): build the kernel "
 				"with CONFIG_PVH=y, or boot its bzImage");
+	if (r == -ENODATA)
+		return boot_msg(msg, msglen, -EINVAL, "truncated ELF file: its notes lie past the end of "
+				"the file's %zu bytes", len);
 	if (r < 0)
 		return boot_msg(msg, msglen, r, "malformed ELF notes (PVH entry note unreadable)");
 	return 0;
