@@ -154,10 +154,8 @@ static void host_enter(int rmode)
 	feclearexcept(FE_ALL_EXCEPT);
 }
 
-/* Collects the host flags and applies Arm's output rules to the result r. tiny_exact is the
-   caller's verdict on whether the unrounded result was below the smallest normal, for results
-   that rounded to exactly the smallest normal (-1 when not computed). */
-static uint64_t host_exit(struct fpst *st, int dbl, int rmode, uint64_t r, int tiny_before)
+/* Collects the host exception flags as FPSR bits and returns the host to round-to-nearest. */
+static uint32_t host_flags(int rmode)
 {
 	int fl = fetestexcept(FE_ALL_EXCEPT);
 	uint32_t exc = 0;
@@ -174,12 +172,22 @@ static uint64_t host_exit(struct fpst *st, int dbl, int rmode, uint64_t r, int t
 		exc |= FPSR_UFC;
 	if (fl & FE_INEXACT)
 		exc |= FPSR_IXC;
+	return exc;
+}
+
+static bool is_min_normal(int dbl, uint64_t r)
+{
+	return (r & ~sign_bit(dbl)) == (dbl ? 0x0010000000000000ull : 0x00800000u);
+}
+
+/* Applies Arm's output rules to a host result r with host flags exc. tiny_before says whether
+   the unrounded value was below the smallest normal; it only matters when r is the smallest
+   normal (x86 detects tininess after rounding, Arm before) and is -1 when not computed. */
+static uint64_t arm_result(struct fpst *st, int dbl, uint64_t r, uint32_t exc, int tiny_before)
+{
 	if (is_nan(dbl, r))
 		r = default_nan(dbl);
-	/* Smallest normal reached by rounding up from a tiny value: tiny for Arm. */
-	uint64_t min_normal = dbl ? 0x0010000000000000ull : 0x00800000u;
-	bool tiny_rounded_up = (r & ~sign_bit(dbl)) == min_normal && (exc & FPSR_IXC) &&
-			       tiny_before == 1;
+	bool tiny_rounded_up = is_min_normal(dbl, r) && (exc & FPSR_IXC) && tiny_before == 1;
 	if (tiny_rounded_up)
 		exc |= FPSR_UFC;
 	if (st->fpcr & FPCR_FZ) {
@@ -194,26 +202,30 @@ static uint64_t host_exit(struct fpst *st, int dbl, int rmode, uint64_t r, int t
 	return r;
 }
 
-/* Whether |exact(a op b)| < smallest normal, for a result that rounded to the smallest normal.
-   Scaling by 2^k (exact) keeps the computation in the normal range, where the fma residual is
-   exact. Only multiplication and division can land here; an add of tiny values is exact. */
-static int tiny_before_rounding(int dbl, int op, double a, double b)
+static uint64_t host_exit(struct fpst *st, int dbl, int rmode, uint64_t r, int tiny_before)
 {
-	if (!dbl) {
-		/* float operands: the double product/quotient decides (error far below 1 ulp). */
-		double e = op == FOP_DIV ? a / b : a * b;
-		return fabs(e) < 0x1p-126;
-	}
-	double sa = a * 0x1p200;
-	double r = op == FOP_DIV ? sa / b : sa * b;
-	double err = op == FOP_DIV ? -fma(r, b, -sa) : fma(sa, b, -r);
-	double mag = fabs(r), lim = 0x1p-822;
-	if (mag != lim)
-		return mag < lim;
-	/* r == ±lim: the exact value is below lim iff the residual points toward zero. */
-	if (op == FOP_DIV && signbit(b))
-		err = -err;
-	return signbit(r) ? err > 0 : err < 0;
+	return arm_result(st, dbl, r, host_flags(rmode), tiny_before);
+}
+
+/*
+ * Whether the exact value of a op b (or addend + a * b) is below the smallest normal, for a
+ * result that rounded to it. x87 long double (64-bit significand, wide exponent) rounded toward
+ * zero cannot round a value below the smallest normal up to it, so its verdict is exact.
+ */
+static int tiny_before_rounding(int dbl, int op, double a, double b, double addend)
+{
+	long double r;
+
+	fesetround(FE_TOWARDZERO);
+	volatile long double x = a, y = b;
+	if (op == FOP_DIV)
+		r = x / y;
+	else if (op == FOP_MUL)
+		r = x * y;
+	else
+		r = fmal(x, y, addend);
+	fesetround(FE_TONEAREST);
+	return fabsl(r) < (dbl ? 0x1p-1022L : 0x1p-126L);
 }
 
 static uint64_t host_binop(struct fpst *st, int dbl, int op, uint64_t a, uint64_t b)
@@ -243,11 +255,11 @@ static uint64_t host_binop(struct fpst *st, int dbl, int op, uint64_t a, uint64_
 		}
 		r = from_float(z);
 	}
+	uint32_t exc = host_flags(rmode);
 	int tiny = -1;
-	uint64_t min_normal = dbl ? 0x0010000000000000ull : 0x00800000u;
-	if ((r & ~sign_bit(dbl)) == min_normal && (op == FOP_MUL || op == FOP_DIV))
-		tiny = tiny_before_rounding(dbl, op, to_host(dbl, a), to_host(dbl, b));
-	return host_exit(st, dbl, rmode, r, tiny);
+	if (is_min_normal(dbl, r) && (op == FOP_MUL || op == FOP_DIV))
+		tiny = tiny_before_rounding(dbl, op, to_host(dbl, a), to_host(dbl, b), 0);
+	return arm_result(st, dbl, r, exc, tiny);
 }
 
 static uint64_t fp_minmax(struct fpst *st, int dbl, int op, uint64_t a, uint64_t b)
@@ -298,7 +310,6 @@ uint64_t fp_op2(struct fpst *st, int dbl, int op, uint64_t a, uint64_t b)
 		bool infzero = (is_inf(dbl, a) && is_zero(dbl, b)) ||
 			       (is_zero(dbl, a) && is_inf(dbl, b));
 		uint64_t two = dbl ? 0x4000000000000000ull : 0x40000000u;
-		uint64_t three = dbl ? 0x4008000000000000ull : 0x40400000u;
 		uint64_t one_half = dbl ? 0x3ff8000000000000ull : 0x3fc00000u;
 		if (infzero)
 			return op == FOP_RECPS ? two : one_half;
@@ -308,14 +319,18 @@ uint64_t fp_op2(struct fpst *st, int dbl, int op, uint64_t a, uint64_t b)
 			return fp_muladd(st, dbl, two, a, b);
 		int rmode = resolve_rmode(st, FPR_FPCR);
 		host_enter(rmode);
+		/* (3 + a*b) / 2 with one rounding: fold the halving into b when that is exact,
+		   else b is tiny, nothing can overflow and the final halving is exact. */
+		bool halve_b = (b & exp_mask(dbl)) > (dbl ? 1ull << 52 : 1u << 23);
 		if (dbl) {
-			volatile double z = fma(to_host(1, a), to_host(1, b), 3.0) / 2;
+			double x = to_host(1, a), y = to_host(1, b);
+			volatile double z = halve_b ? fma(x, y * 0.5, 1.5) : fma(x, y, 3.0) * 0.5;
 			r = from_double(z);
 		} else {
-			volatile float z = fmaf(to_host(0, a), to_host(0, b), 3.0f) / 2;
+			float x = to_host(0, a), y = to_host(0, b);
+			volatile float z = halve_b ? fmaf(x, y * 0.5f, 1.5f) : fmaf(x, y, 3.0f) * 0.5f;
 			r = from_float(z);
 		}
-		(void)three;
 		return host_exit(st, dbl, rmode, r, -1);
 	}
 	default:
@@ -370,12 +385,11 @@ uint64_t fp_muladd(struct fpst *st, int dbl, uint64_t addend, uint64_t n, uint64
 		volatile float z = fmaf(to_host(0, n), to_host(0, m), to_host(0, addend));
 		r = from_float(z);
 	}
-	if ((r & ~sign_bit(dbl)) == (dbl ? 0x0010000000000000ull : 0x00800000u) && !dbl) {
-		/* The double fma of floats is exact enough to decide tininess. */
-		double e = fma(to_host(0, n), to_host(0, m), to_host(0, addend));
-		tiny = fabs(e) < 0x1p-126;
-	}
-	return host_exit(st, dbl, rmode, r, tiny);
+	uint32_t exc = host_flags(rmode);
+	if (is_min_normal(dbl, r))
+		tiny = tiny_before_rounding(dbl, FOP_ADD, to_host(dbl, n), to_host(dbl, m),
+					    to_host(dbl, addend));
+	return arm_result(st, dbl, r, exc, tiny);
 }
 
 uint64_t fp_sqrt(struct fpst *st, int dbl, uint64_t a)
@@ -646,8 +660,8 @@ uint32_t fp_convert_odd(struct fpst *st, uint64_t a)
 	volatile double x = to_host(1, a);
 	volatile float z = x;
 	uint64_t r = host_exit(&local, 0, FPR_RZ, from_float(z), -1);
-	/* Round to odd: an inexact result gets its lowest bit forced (unless flushed). */
-	if ((local.exc & FPSR_IXC) && !is_zero(0, r))
+	/* Round to odd: an inexact result gets its lowest bit forced; a flushed one has no IXC. */
+	if (local.exc & FPSR_IXC)
 		r |= 1;
 	st->exc |= local.exc;
 	return r;
