@@ -145,6 +145,12 @@ static inline __int128 simd_ext(uint64_t v, unsigned esz, bool is_unsigned)
 	return is_unsigned ? (__int128)(v & simd_emask(esz)) : (__int128)simd_sext(v, esz);
 }
 
+/* Left shift of a possibly negative value without C's undefined behaviour. */
+static inline __int128 simd_shl(__int128 v, unsigned sh)
+{
+	return (__int128)((unsigned __int128)v << sh);
+}
+
 bool a64_cond_holds(uint32_t nzcv, unsigned cond);
 int fpsimd_scalar_fp(struct a64_fpsimd *fp, uint64_t x[32], uint32_t *nzcv, uint32_t insn);
 /* AdvSIMD groups (fpsimd_vec.c, fpsimd_vfp.c); scalar selects the "scalar" variant. */

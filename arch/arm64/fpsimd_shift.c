@@ -64,7 +64,7 @@ int simd_shift_imm(struct a64_fpsimd *fp, uint32_t insn, bool scalar)
 		if (op == 0x14) { /* SSHLL, USHLL (SXTL/UXTL when the shift is 0) */
 			for (unsigned i = 0; i < ncnt; i++) {
 				i128 v = simd_ext(vreg_get(n, esz, half + i), esz, u);
-				vreg_set(&t, wsz, i, (uint64_t)(v << lsh));
+				vreg_set(&t, wsz, i, (uint64_t)simd_shl(v, lsh));
 			}
 			vreg_write(fp, rd, &t, true);
 			return A64_FP_OK;
@@ -112,9 +112,9 @@ int simd_shift_imm(struct a64_fpsimd *fp, uint32_t insn, bool scalar)
 		case 0x0c: /* SQSHLU */
 			if (!u)
 				return A64_FP_UNDEF;
-			r = simd_sat(simd_ext(v, esz, false) << lsh, esz, true, &qc);
+			r = simd_sat(simd_shl(simd_ext(v, esz, false), lsh), esz, true, &qc);
 			break;
-		case 0x0e: r = simd_sat(x << lsh, esz, u, &qc); break;	/* SQSHL, UQSHL */
+		case 0x0e: r = simd_sat(simd_shl(x, lsh), esz, u, &qc); break;	/* SQSHL, UQSHL */
 		default:
 			return A64_FP_UNDEF;
 		}

@@ -18,12 +18,12 @@ static uint64_t shift_reg(uint64_t v, int shift, unsigned esz, bool u, bool roun
 
 	if (shift >= 0) {
 		if (!sat_)
-			return shift >= bits ? 0 : (uint64_t)(val << shift) & simd_emask(esz);
+			return shift >= bits ? 0 : (uint64_t)simd_shl(val, shift) & simd_emask(esz);
 		if (val == 0)
 			return 0;
 		if (shift >= bits)
 			return simd_sat(val < 0 ? -((i128)1 << 100) : (i128)1 << 100, esz, u, qc);
-		return simd_sat(val << shift, esz, u, qc);
+		return simd_sat(simd_shl(val, shift), esz, u, qc);
 	}
 	int s = -shift;
 	i128 r;
