@@ -37,6 +37,8 @@ struct kvm_vcpu_state {
 static inline struct kvm_vm *kvm_vm_of(struct machine *m) { return m->engine_data; }
 
 int kvm_cpuid_init(struct kvm_vm *vm, char *why, size_t whylen);
+/* Per-vCPU view of one supported-CPUID entry (APIC id, topology, hypervisor leaves). */
+void kvm_cpuid_adjust(struct kvm_cpuid_entry2 *e, unsigned apic_id, unsigned ncpus, bool amd);
 int kvm_cpuid_set(struct vcpu *v);
 int kvm_msrs_set(struct vcpu *v);
 
@@ -44,5 +46,7 @@ int kvm_vcpu_create(struct vcpu *v);
 void kvm_vcpu_run(struct vcpu *v);
 void kvm_vcpu_kick(struct vcpu *v);
 void kvm_vcpu_dump(struct vcpu *v, FILE *out);
+/* Guest linear -> physical through the guest's page tables as sregs describe them. */
+bool kvm_gva_to_gpa(const struct guest_mem *mem, const struct kvm_sregs *sr, uint64_t va, uint64_t *pa);
 
 #endif

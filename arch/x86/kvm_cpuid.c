@@ -55,7 +55,7 @@ static bool cpu_is_amd(const struct kvm_cpuid2 *c)
 	return false;
 }
 
-static void cpuid_adjust(struct kvm_cpuid_entry2 *e, unsigned apic_id, unsigned ncpus, bool amd)
+void kvm_cpuid_adjust(struct kvm_cpuid_entry2 *e, unsigned apic_id, unsigned ncpus, bool amd)
 {
 	switch (e->function) {
 	case 1:
@@ -113,7 +113,7 @@ int kvm_cpuid_set(struct vcpu *v)
 	memcpy(c, vm->cpuid, size);
 	bool amd = cpu_is_amd(c), have_sig = false;
 	for (unsigned i = 0; i < c->nent; i++) {
-		cpuid_adjust(&c->entries[i], (unsigned)v->index, (unsigned)v->m->nr_vcpus, amd);
+		kvm_cpuid_adjust(&c->entries[i], (unsigned)v->index, (unsigned)v->m->nr_vcpus, amd);
 		have_sig |= c->entries[i].function == KVM_SIGNATURE_LEAF;
 	}
 	if (!have_sig)

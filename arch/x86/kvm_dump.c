@@ -28,7 +28,7 @@ static bool pte_read(const struct guest_mem *mem, uint64_t addr, unsigned size, 
 }
 
 /* Linear -> guest physical, walking the guest's page tables. false: not mapped / not in RAM. */
-static bool gva_to_gpa(const struct guest_mem *mem, const struct kvm_sregs *sr, uint64_t va, uint64_t *pa)
+bool kvm_gva_to_gpa(const struct guest_mem *mem, const struct kvm_sregs *sr, uint64_t va, uint64_t *pa)
 {
 	uint64_t pte, table;
 	if (!(sr->cr0 & CR0_PG)) {
@@ -87,7 +87,7 @@ static size_t code_read(const struct guest_mem *mem, const struct kvm_sregs *sr,
 	while (got < len) {
 		uint64_t pa, in_page = 4096 - ((va + got) & 0xfff);
 		size_t n = (size_t)MIN((uint64_t)(len - got), in_page);
-		if (!gva_to_gpa(mem, sr, va + got, &pa) || !gmem_read(mem, pa, buf + got, n))
+		if (!kvm_gva_to_gpa(mem, sr, va + got, &pa) || !gmem_read(mem, pa, buf + got, n))
 			break;
 		got += n;
 	}
