@@ -148,6 +148,10 @@ static void fdt_gic(struct fdt_writer *w)
 	w_u32(w, "#interrupt-cells", 3);
 	w_prop(w, "interrupt-controller", NULL, 0);
 	w_reg(w, reg, 2);
+	/* as QEMU's node (room for a GICv2m frame child); dtc wants #address-cells on providers */
+	w_u32(w, "#address-cells", 2);
+	w_u32(w, "#size-cells", 2);
+	w_prop(w, "ranges", NULL, 0);
 	w_u32(w, "phandle", PHANDLE_GIC);
 	w_end(w);
 }

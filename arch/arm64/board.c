@@ -14,35 +14,10 @@
 #include "arch/arm64/board.h"
 #include "boot/boot.h"
 #include "devices/rtc.h"
+#include "devices/serial.h"
 #include "devices/virtio/virtio.h"
 #include "vmm/machine.h"
 #include "vmm/util.h"
-
-#if __has_include("devices/serial.h")
-#include "devices/serial.h"
-#else
-/* TODO: devices/serial.h (legacy devices) has not landed yet; the PL011 interface it will offer. */
-struct pl011;
-struct pl011 *pl011_new(struct irq_line irq);
-void pl011_free(struct pl011 *uart);
-extern const struct bus_ops pl011_ops;
-#endif
-
-/*
- * TODO: until the UART, RTC, virtio and CPU files have all landed, their symbols are weak so the
- * board links (and its unit tests run) without them; setup reports what a build lacks.
- */
-#pragma weak pl011_new
-#pragma weak pl011_free
-#pragma weak pl011_ops
-#pragma weak pl031_new
-#pragma weak pl031_free
-#pragma weak pl031_ops
-#pragma weak virtio_create_devices
-#pragma weak virtio_destroy_devices
-#pragma weak a64_cpu_set_irq
-#pragma weak a64_cpu_get_x
-#pragma weak a64_cpu_set_x
 
 #define SZ_2M        (2ULL << 20)
 #define RAM_MAX      (255ULL << 30)  /* QEMU virt: RAM below the 256 GiB high I/O regions */
@@ -101,30 +76,20 @@ static int board_devices(struct machine *m, struct arm64_board *b)
 		m->irqchip = (struct irq_chip){ .set_level = gic_irqchip_set_level, .opaque = b->gic };
 	}
 
-	if (!pl011_new || !&pl011_ops) {
-		log_warn("this build has no PL011 UART: the guest has no console");
-	} else {
-		b->uart = pl011_new(machine_irq_line(m, 32 + VIRT_SPI_UART));
-		if (!b->uart) {
-			log_error("cannot create the PL011 UART");
-			return -ENOMEM;
-		}
-		if ((ret = board_register(m, VIRT_UART, 0x1000, &pl011_ops, b->uart)) < 0)
-			return ret;
+	b->uart = pl011_new(machine_irq_line(m, 32 + VIRT_SPI_UART));
+	if (!b->uart) {
+		log_error("cannot create the PL011 UART: out of memory");
+		return -ENOMEM;
 	}
+	if ((ret = board_register(m, VIRT_UART, 0x1000, &pl011_ops, b->uart)) < 0)
+		return ret;
 
-	if (!pl031_new || !&pl031_ops) {
-		log_warn("this build has no PL031 RTC: the guest has no wall clock");
-	} else {
-		b->rtc = pl031_new(machine_irq_line(m, 32 + VIRT_SPI_RTC), m->cfg);
-		if (!b->rtc) {
-			log_error("cannot create the PL031 RTC");
-			return -ENOMEM;
-		}
-		if ((ret = board_register(m, VIRT_RTC, 0x1000, &pl031_ops, b->rtc)) < 0)
-			return ret;
+	b->rtc = pl031_new(machine_irq_line(m, 32 + VIRT_SPI_RTC), m->cfg);
+	if (!b->rtc) {
+		log_error("cannot create the PL031 RTC: out of memory");
+		return -ENOMEM;
 	}
-	return 0;
+	return board_register(m, VIRT_RTC, 0x1000, &pl031_ops, b->rtc);
 }
 
 /* virtio-mmio devices for the disks (and nets), one DTB node per used slot. */
@@ -134,13 +99,6 @@ static int board_virtio(struct machine *m, struct arm64_fdt_virtio *nodes, unsig
 	unsigned used = 0;
 
 	*nr = 0;
-	if (!virtio_create_devices) {
-		if (m->cfg->nr_disks || m->cfg->nr_nets) {
-			log_error("this build has no virtio devices: --disk/--net cannot be given");
-			return -ENOSYS;
-		}
-		return 0;
-	}
 	for (unsigned i = 0; i < VIRT_MMIO_SLOTS; i++)
 		slots[i] = (struct virtio_slot){ .base = VIRT_MMIO + i * VIRT_MMIO_SIZE,
 						 .irq = 32 + VIRT_SPI_MMIO + i };
@@ -197,12 +155,19 @@ static int board_place(struct machine *m, struct arm64_board *b, const struct ar
 
 static int dump_dtb(const char *path, const void *fdt)
 {
+	errno = 0;
 	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(fdt, 1, fdt_totalsize(fdt), f) != fdt_totalsize(fdt) || fclose(f)) {
-		int err = errno ? errno : EIO;
+	if (!f) {
+		log_error("--dump-dtb %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	int err = 0;
+	if (fwrite(fdt, 1, fdt_totalsize(fdt), f) != fdt_totalsize(fdt))
+		err = errno ? errno : EIO;
+	if (fclose(f) && !err)
+		err = errno ? errno : EIO;
+	if (err) {
 		log_error("--dump-dtb %s: %s", path, strerror(err));
-		if (f)
-			fclose(f);
 		return -err;
 	}
 	return 0;
@@ -301,11 +266,10 @@ static void arm64_teardown(struct machine *m)
 	struct arm64_board *b = m->board_data;
 	if (!b)
 		return;
-	if (virtio_destroy_devices)
-		virtio_destroy_devices(m);
-	if (b->rtc && pl031_free)
+	virtio_destroy_devices(m);
+	if (b->rtc)
 		pl031_free(b->rtc);
-	if (b->uart && pl011_free)
+	if (b->uart)
 		pl011_free(b->uart);
 	m->irqchip = (struct irq_chip){ 0 };
 	gic_free(b->gic);
