@@ -279,7 +279,9 @@ static uint64_t exec_exclusive(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 
 	if (o1 && (o2 || size < 2))
 		return a64_take_undef(cpu, pc, insn); /* CAS, CASP: LSE */
-	if (o2) { /* LDAR/STLR (and LDLAR/STLLR) */
+	if (o2) { /* LDAR/STLR; LDLAR/STLLR (o0 = 0) need FEAT_LOR */
+		if (!(insn & (1u << 15)))
+			return a64_take_undef(cpu, pc, insn);
 		check_align(cpu, va, bytes, load ? A64_ACC_READ : A64_ACC_WRITE);
 		if (load)
 			wx(cpu, rt, a64_ld(cpu, va, bytes, mmu));
