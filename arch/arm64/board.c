@@ -139,9 +139,9 @@ static int board_place(struct machine *m, struct arm64_board *b, const struct ar
 	b->initrd_size = initrd_len;
 	uint64_t need = ALIGN_UP(b->initrd_addr + initrd_len, SZ_2M) - VIRT_RAM;
 	if (b->initrd_addr + initrd_len > ram_end) {
-		log_error("--mem %llu MiB is too small for the kernel (%llu MiB) and initrd (%llu MiB) "
+		log_error("--mem %llu MiB is too small for the kernel (%.1f MiB) and initrd (%.1f MiB) "
 			  "with room to run: use at least --mem %lluM", (unsigned long long)(m->cfg->mem_size >> 20),
-			  (unsigned long long)(img->image_size >> 20), (unsigned long long)(initrd_len >> 20),
+			  img->image_size / 1048576.0, initrd_len / 1048576.0,
 			  (unsigned long long)((need >> 20) + 64));
 		return -ENOSPC;
 	}
