@@ -21,6 +21,6 @@ GUEST_TARGETS += $(A64_BM_GUESTS:%=$(A64_BM_OUT)/%.img)
 arm64-baremetal: $(A64_BM_GUESTS:%=$(A64_BM_OUT)/%.img)
 .PHONY: arm64-baremetal bench-arm64
 
-bench-arm64: all arm64-baremetal
+bench-arm64: $(BIN)/minivmm arm64-baremetal
 	bench/arm64-boot.sh
 	bench/arm64-mips.sh
