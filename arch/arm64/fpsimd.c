@@ -48,7 +48,7 @@ static int simd_exec(struct a64_fpsimd *fp, uint64_t x[32], uint32_t insn)
 			continue;
 		switch (simd_decode[i].group) {
 		case G_THREE_SAME: return simd_three_same(fp, insn, false);
-		case G_THREE_DIFF: return simd_three_diff(fp, insn);
+		case G_THREE_DIFF: return simd_three_diff(fp, insn, false);
 		case G_TWO_MISC: return simd_two_misc(fp, insn, false);
 		case G_ACROSS: return simd_across(fp, insn);
 		case G_COPY: return simd_copy(fp, x, insn, false);
@@ -59,7 +59,7 @@ static int simd_exec(struct a64_fpsimd *fp, uint64_t x[32], uint32_t insn)
 		case G_PERMUTE: return simd_permute(fp, insn);
 		case G_EXTRACT: return simd_extract(fp, insn);
 		case G_S_THREE_SAME: return simd_three_same(fp, insn, true);
-		case G_S_THREE_DIFF: return A64_FP_UNDEF; /* SQDMLAL & co (scalar) not done */
+		case G_S_THREE_DIFF: return simd_three_diff(fp, insn, true);
 		case G_S_TWO_MISC: return simd_two_misc(fp, insn, true);
 		case G_S_PAIRWISE: return simd_pairwise_scalar(fp, insn);
 		case G_S_COPY: return simd_copy(fp, x, insn, true);

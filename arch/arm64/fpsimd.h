@@ -76,6 +76,11 @@ uint64_t fp_to_fixed(struct fpst *st, int dbl, uint64_t a, int fbits, bool is_un
 uint64_t fp_from_fixed(struct fpst *st, int dbl, uint64_t v, int fbits, bool is_unsigned,
 		       int isize, int rmode);
 uint64_t fp_convert(struct fpst *st, int from, int to, uint64_t a, int rmode);
+/* FRECPE, FRSQRTE, FRECPX and the unsigned URECPE/URSQRTE estimates (ARM ARM J1.3). */
+uint64_t fp_recip_estimate(struct fpst *st, int dbl, uint64_t a);
+uint64_t fp_rsqrt_estimate(struct fpst *st, int dbl, uint64_t a);
+uint64_t fp_recpx(struct fpst *st, int dbl, uint64_t a);
+uint32_t fp_urecip_estimate(uint32_t a, bool rsqrt);
 /* FCVTXN: double to single, round to odd. */
 uint32_t fp_convert_odd(struct fpst *st, uint64_t a);
 
@@ -155,7 +160,7 @@ bool a64_cond_holds(uint32_t nzcv, unsigned cond);
 int fpsimd_scalar_fp(struct a64_fpsimd *fp, uint64_t x[32], uint32_t *nzcv, uint32_t insn);
 /* AdvSIMD groups (fpsimd_vec.c, fpsimd_vfp.c); scalar selects the "scalar" variant. */
 int simd_three_same(struct a64_fpsimd *fp, uint32_t insn, bool scalar);
-int simd_three_diff(struct a64_fpsimd *fp, uint32_t insn);
+int simd_three_diff(struct a64_fpsimd *fp, uint32_t insn, bool scalar);
 int simd_two_misc(struct a64_fpsimd *fp, uint32_t insn, bool scalar);
 int simd_across(struct a64_fpsimd *fp, uint32_t insn);
 int simd_pairwise_scalar(struct a64_fpsimd *fp, uint32_t insn);

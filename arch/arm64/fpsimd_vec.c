@@ -179,7 +179,7 @@ int simd_three_same(struct a64_fpsimd *fp, uint32_t insn, bool scalar)
 }
 
 /* Long/wide/narrow-high forms: the "2" variants (Q = 1) use or fill the upper half. */
-int simd_three_diff(struct a64_fpsimd *fp, uint32_t insn)
+int simd_three_diff(struct a64_fpsimd *fp, uint32_t insn, bool scalar)
 {
 	bool q = insn_bits(insn, 30, 1), u = insn_bits(insn, 29, 1);
 	unsigned esz = insn_bits(insn, 22, 2), op = insn_bits(insn, 12, 4);
@@ -187,6 +187,14 @@ int simd_three_diff(struct a64_fpsimd *fp, uint32_t insn)
 	union a64_vreg t = fp->v[rd], *n = &fp->v[rn], *m = &fp->v[rm], *d = &fp->v[rd];
 	unsigned half = q ? 8 >> esz : 0, cnt = 8 >> esz, wsz = esz + 1;
 	bool qc = false;
+
+	if (scalar) { /* only SQDMLAL, SQDMLSL, SQDMULL exist, on one element */
+		if (op != 9 && op != 11 && op != 13)
+			return A64_FP_UNDEF;
+		half = 0;
+		cnt = 1;
+		memset(&t, 0, sizeof(t));
+	}
 
 	if (op == 15 || ((op == 9 || op == 11 || op == 13) && (u || esz == 0 || esz == 3)) ||
 	    (op == 14 && (u || esz == 1 || esz == 2)) || (esz == 3 && op != 14))

@@ -180,7 +180,7 @@ int vfp_two_misc(struct a64_fpsimd *fp, uint32_t insn, bool scalar)
 	if (!scalar && sz && !q)
 		return A64_FP_UNDEF;
 	bool scalar_ok = (op >= 0x0c && op <= 0x0e) || (op >= 0x1a && op <= 0x1c && !(a && op == 0x1c)) ||
-			 (op == 0x1d && !a);
+			 op == 0x1d || (op == 0x1f && a && !u);
 	if (scalar && !scalar_ok)
 		return A64_FP_UNDEF;
 	for (unsigned i = 0; i < cnt; i++) {
@@ -215,20 +215,25 @@ int vfp_two_misc(struct a64_fpsimd *fp, uint32_t insn, bool scalar)
 			static const int cvt_modes[2][3] = { { FPR_RN, FPR_RM, FPR_RA },
 							     { FPR_RP, FPR_RZ, -2 } };
 			int mode = cvt_modes[a][op - 0x1a];
-			if (mode == -2)
-				return A64_FP_UNDEF; /* URECPE/URSQRTE: not implemented */
+			if (mode == -2) { /* URECPE, URSQRTE */
+				if (sz)
+					return A64_FP_UNDEF;
+				r = fp_urecip_estimate(x, u);
+				break;
+			}
 			r = fp_to_fixed(&st, sz, x, 0, u, 8 << esz, mode);
 			break;
 		}
-		case 0x1d: /* SCVTF, UCVTF (FRECPE/FRSQRTE estimates are not implemented) */
+		case 0x1d: /* SCVTF, UCVTF; FRECPE, FRSQRTE */
 			if (a)
-				return A64_FP_UNDEF;
-			r = fp_from_fixed(&st, sz, x, 0, u, 8 << esz, FPR_FPCR);
+				r = u ? fp_rsqrt_estimate(&st, sz, x) : fp_recip_estimate(&st, sz, x);
+			else
+				r = fp_from_fixed(&st, sz, x, 0, u, 8 << esz, FPR_FPCR);
 			break;
-		case 0x1f: /* FSQRT */
-			if (!u || !a)
+		case 0x1f: /* FSQRT (vector), FRECPX (scalar) */
+			if (!a || u == scalar)
 				return A64_FP_UNDEF;
-			r = fp_sqrt(&st, sz, x);
+			r = scalar ? fp_recpx(&st, sz, x) : fp_sqrt(&st, sz, x);
 			break;
 		default:
 			return A64_FP_UNDEF;

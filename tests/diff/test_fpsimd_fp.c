@@ -6,7 +6,7 @@
 #include "tests/unit/unit.h"
 #include "tests/diff/test_fpsimd.h"
 
-#define ITERS 4000
+#define ITERS 12000
 
 UNIT_SUITE(fpsimd_fp);
 

@@ -331,11 +331,6 @@ struct fpsimd_result fpsimd_diff_insn(uint32_t insn, unsigned iters)
 bool fpsimd_known_missing(uint32_t insn)
 {
 	static const struct { uint32_t value, mask; } missing[] = {
-		{ 0x0ea1c800, 0x9fbffc00 }, /* URECPE, URSQRTE */
-		{ 0x0ea1d800, 0x9fbffc00 }, /* FRECPE, FRSQRTE (vector) */
-		{ 0x5ea1d800, 0xdfbffc00 }, /* FRECPE, FRSQRTE (scalar) */
-		{ 0x5ea1f800, 0xffbffc00 }, /* FRECPX */
-		{ 0x5e200000, 0xdf200c00 }, /* scalar three different (SQDMLAL & co) */
 		/* Crypto extension: the CPU's ID_AA64ISAR0 does not advertise it. */
 		{ 0x4e280800, 0xff3e0c00 }, /* AES */
 		{ 0x5e000000, 0xff208c00 }, /* SHA 3-register */

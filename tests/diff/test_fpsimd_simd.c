@@ -5,7 +5,7 @@
 #include "tests/unit/unit.h"
 #include "tests/diff/test_fpsimd.h"
 
-#define ITERS 4000
+#define ITERS 12000
 
 UNIT_SUITE(fpsimd_simd);
 
@@ -34,6 +34,7 @@ UNIT_TEST(fpsimd_simd, tbl_tbx_match_unicorn) { check("table", 0x0e000000, 0xbf2
 UNIT_TEST(fpsimd_simd, zip_uzp_trn_match_unicorn) { check("permute", 0x0e000800, 0xbf208c00); }
 UNIT_TEST(fpsimd_simd, ext_matches_unicorn) { check("extract", 0x2e000000, 0xbf208400); }
 UNIT_TEST(fpsimd_simd, scalar_three_same_matches_unicorn) { check("s_three_same", 0x5e200400, 0xdf200400); }
+UNIT_TEST(fpsimd_simd, scalar_three_different_matches_unicorn) { check("s_three_diff", 0x5e200000, 0xdf200c00); }
 UNIT_TEST(fpsimd_simd, scalar_two_reg_misc_matches_unicorn) { check("s_two_misc", 0x5e200800, 0xdf3e0c00); }
 UNIT_TEST(fpsimd_simd, scalar_pairwise_matches_unicorn) { check("s_pairwise", 0x5e300800, 0xdf3e0c00); }
 UNIT_TEST(fpsimd_simd, scalar_copy_matches_unicorn) { check("s_copy", 0x5e000400, 0xdfe08400); }
