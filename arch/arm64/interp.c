@@ -511,28 +511,28 @@ static uint64_t exec_branch_sys(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 
 	switch (insn >> 26) {
 	case 0x05: /* B */
-		return pc + (sext(insn & 0x3ffffff, 26) << 2);
+		return pc + ((uint64_t)sext(insn & 0x3ffffff, 26) << 2);
 	case 0x25: /* BL */
 		cpu->x[30] = pc + 4;
-		return pc + (sext(insn & 0x3ffffff, 26) << 2);
+		return pc + ((uint64_t)sext(insn & 0x3ffffff, 26) << 2);
 	case 0x0d: case 0x2d: { /* CBZ/CBNZ, TBZ/TBNZ */
 		bool nz = insn & (1u << 24);
 		if (!(insn & (1u << 25))) {
 			uint64_t v = insn >> 31 ? cpu->x[rt] : (uint32_t)cpu->x[rt];
 			if ((v != 0) == nz)
-				return pc + (sext((insn >> 5) & 0x7ffff, 19) << 2);
+				return pc + ((uint64_t)sext((insn >> 5) & 0x7ffff, 19) << 2);
 			return pc + 4;
 		}
 		unsigned bit = ((insn >> 31) << 5) | ((insn >> 19) & 31);
 		if (((cpu->x[rt] >> bit) & 1) == nz)
-			return pc + (sext((insn >> 5) & 0x3fff, 14) << 2);
+			return pc + ((uint64_t)sext((insn >> 5) & 0x3fff, 14) << 2);
 		return pc + 4;
 	}
 	case 0x15: /* B.cond */
 		if ((insn & (1u << 4)) || (insn & (1u << 25)))
 			break;
 		if (cond_holds(cpu->nzcv, insn & 15))
-			return pc + (sext((insn >> 5) & 0x7ffff, 19) << 2);
+			return pc + ((uint64_t)sext((insn >> 5) & 0x7ffff, 19) << 2);
 		return pc + 4;
 	case 0x35:
 		if ((insn >> 24) == 0xd4) { /* exception generation */

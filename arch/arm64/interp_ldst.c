@@ -249,7 +249,7 @@ static uint64_t exec_ldst_pair(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 static uint64_t exec_literal(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 {
 	unsigned opc = insn >> 30, rt = insn & 31, mmu = a64_mmu_idx(cpu);
-	uint64_t va = pc + (sext((insn >> 5) & 0x7ffff, 19) << 2);
+	uint64_t va = pc + ((uint64_t)sext((insn >> 5) & 0x7ffff, 19) << 2);
 
 	if (insn & (1u << 26)) {
 		if (opc == 3)

@@ -128,6 +128,7 @@ static void harness_init(void)
 	H.ready = true;
 }
 
+/* n <= 64 instructions: the window reset below is 256 bytes. */
 static void load_memory(const uint32_t *insns, unsigned n)
 {
 	uint8_t *code = gmem_ptr(&H.mem, DIFF_CODE_BASE, DIFF_CODE_SIZE);
@@ -153,7 +154,8 @@ static void report(const uint32_t *insns, unsigned n, const char *what, uint64_t
 		insns[0], text, n - 1, what, (unsigned long long)ours, (unsigned long long)theirs);
 }
 
-enum diff_result diff_run(const uint32_t *insns, unsigned n, const struct diff_state *s)
+enum diff_result diff_run(const uint32_t *insns, unsigned len, unsigned n,
+			  const struct diff_state *s)
 {
 	static bool code_loaded;
 	harness_init();
@@ -162,7 +164,7 @@ enum diff_result diff_run(const uint32_t *insns, unsigned n, const struct diff_s
 		memcpy(gmem_ptr(&H.mem, DIFF_CODE_BASE, DIFF_CODE_SIZE), H.code_init, DIFF_CODE_SIZE);
 		code_loaded = true;
 	}
-	load_memory(insns, n);
+	load_memory(insns, len);
 
 	/* unicorn */
 	for (int i = 0; i < 29; i++)
@@ -262,7 +264,7 @@ unsigned diff_class(const char *name, uint32_t value, uint32_t mask, unsigned co
 			insn = ((uint32_t)diff_rand() & ~mask) | value;
 		while (predictable && !predictable(insn));
 		gen(&s);
-		switch (diff_run(&insn, 1, &s)) {
+		switch (diff_run(&insn, 1, 1, &s)) {
 		case DIFF_SAME: same++; break;
 		case DIFF_SKIPPED: skipped++; break;
 		case DIFF_MISMATCH: bad++; break;

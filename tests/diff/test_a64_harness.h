@@ -36,10 +36,11 @@ void diff_state_random(struct diff_state *s);
 void diff_state_memory(struct diff_state *s);
 
 /*
- * Run n instructions from s in both; compare. On a mismatch prints what differs (with the
+ * Load len instructions at DIFF_PC, execute steps instructions from s in both; compare. On a mismatch prints what differs (with the
  * disassembly of insns[0]) to stderr. Streams where unicorn hits unmapped memory are skipped.
  */
-enum diff_result diff_run(const uint32_t *insns, unsigned n, const struct diff_state *s);
+enum diff_result diff_run(const uint32_t *insns, unsigned len, unsigned steps,
+			  const struct diff_state *s);
 
 /*
  * Random encodings: (rand & ~mask) | value, n times, with a state from gen; encodings for which

@@ -29,10 +29,9 @@ static unsigned seq(const uint32_t *insns, unsigned len, unsigned steps, unsigne
 	unsigned bad = 0;
 	struct diff_state s;
 	diff_seed(0xabcdef ^ insns[0] ^ len);
-	(void)len;
 	for (unsigned i = 0; i < reps; i++) {
 		gen(&s);
-		if (diff_run(insns, steps, &s) == DIFF_MISMATCH)
+		if (diff_run(insns, len, steps, &s) == DIFF_MISMATCH)
 			bad++;
 	}
 	return bad;
@@ -185,7 +184,7 @@ UNIT_TEST(a64_diff_targeted, every_logical_immediate_encoding)
 					};
 					diff_state_random(&s);
 					s.x[1] = ~0ULL ^ (diff_rand() & 0xff);
-					if (diff_run(p, 2, &s) == DIFF_MISMATCH)
+					if (diff_run(p, 2, 2, &s) == DIFF_MISMATCH)
 						bad++;
 				}
 	CU_ASSERT_EQUAL(bad, 0);
