@@ -15,12 +15,12 @@ bad() { echo "FAIL $*"; failures=$((failures + 1)); }
 finish() { [ "$failures" = 0 ] && { echo "all checks passed"; exit 0; }; echo "$failures checks failed"; exit 1; }
 
 # The initramfs must carry the guest half of this test; rebuild it (cached, a second) if stale.
-require_initramfs() { # arch
-	local initrd=$GUESTS/$1/initramfs.cpio.gz
-	if ! { [ -f "$initrd" ] && zcat "$initrd" | cpio -i --to-stdout tests/virtio-blk.sh 2>/dev/null |
-		cmp -s - "$ROOT/guests/initramfs/tests/virtio-blk.sh"; }; then
+require_initramfs() { # arch [test name, default virtio-blk]
+	local initrd=$GUESTS/$1/initramfs.cpio.gz name=${2:-virtio-blk}
+	if ! { [ -f "$initrd" ] && zcat "$initrd" | cpio -i --to-stdout "tests/$name.sh" 2>/dev/null |
+		cmp -s - "$ROOT/guests/initramfs/tests/$name.sh"; }; then
 		"$ROOT/guests/build-initramfs.sh" "$1" >/dev/null 2>&1 ||
-			skip "guests/out/$1/initramfs.cpio.gz lacks tests/virtio-blk.sh and guests/build-initramfs.sh $1 failed"
+			skip "guests/out/$1/initramfs.cpio.gz lacks tests/$name.sh and guests/build-initramfs.sh $1 failed"
 	fi
 }
 
