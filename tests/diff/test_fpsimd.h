@@ -23,6 +23,10 @@ struct fpsimd_result {
 struct fpsimd_result fpsimd_diff_group(const struct fpsimd_group *g, unsigned iters);
 /* Runs one exact encoding from iters random states. */
 struct fpsimd_result fpsimd_diff_insn(uint32_t insn, unsigned iters);
+/* Runs insn once with lane values ops[0] in Vn (and Xn), ops[1] in Vm, ops[2] in Va (bits 14:10),
+   replicated in both 64-bit halves, under the given FPCR. */
+struct fpsimd_result fpsimd_diff_operands(uint32_t insn, const uint64_t ops[3], uint32_t fpcr);
+void fpsimd_diff_reset_reports(void);
 /* Tests skip encodings matching these (documented as not implemented). */
 bool fpsimd_known_missing(uint32_t insn);
 

@@ -317,6 +317,46 @@ struct fpsimd_result fpsimd_diff_group(const struct fpsimd_group *g, unsigned it
 	return res;
 }
 
+struct fpsimd_result fpsimd_diff_operands(uint32_t insn, const uint64_t ops[3], uint32_t fpcr)
+{
+	struct fpsimd_result res = { 0 };
+	struct state in, a, b;
+	unsigned rn = (insn >> 5) & 31, rm = (insn >> 16) & 31, ra = (insn >> 10) & 31;
+
+	rand_state(&in);
+	in.fpcr = fpcr;
+	in.fpsr = 0;
+	/* Ra first: when fields alias, the Rn/Rm operands win. */
+	in.v[ra].d[0] = ops[2];
+	in.v[ra].d[1] = ops[2];
+	in.v[rm].d[0] = ops[1];
+	in.v[rm].d[1] = ops[1];
+	in.v[rn].d[0] = ops[0];
+	in.v[rn].d[1] = ops[0];
+	in.x[rn] = ops[0];
+	a = in;
+	b = in;
+	bool ua = uc_exec(&a, insn), ub = our_exec(&b, insn);
+	res.run = 1;
+	if (ua != ub) {
+		res.mismatches = 1;
+		report(ua ? "UNDEF in ours only" : "UNDEF in unicorn only", insn, &in, NULL, NULL);
+	} else if (ua) {
+		res.executed = 1;
+		if (memcmp(a.v, b.v, sizeof(a.v)) || memcmp(a.x, b.x, 31 * 8) ||
+		    a.nzcv != b.nzcv || a.fpsr != b.fpsr) {
+			res.mismatches = 1;
+			report("mismatch", insn, &in, &a, &b);
+		}
+	}
+	return res;
+}
+
+void fpsimd_diff_reset_reports(void)
+{
+	reports = 0;
+}
+
 struct fpsimd_result fpsimd_diff_insn(uint32_t insn, unsigned iters)
 {
 	struct fpsimd_result res = { 0 };
