@@ -13,7 +13,7 @@ expect_line "$TMPDIR/tf.txt" '^triplefault: empty IDT, then ud2 at 0x' "guest re
 no_line "$TMPDIR/tf.txt" 'still running' "the guest did not survive the fault"
 addr=$(sed -n 's/^triplefault: empty IDT, then ud2 at 0x0*\([0-9a-f]*\)$/\1/p' "$TMPDIR/tf.txt")
 expect_line "$TMPDIR/tf.err" '[Rr][Ii][Pp]' "register dump on stderr (rip)"
-if [ -n "$addr" ] && grep -iq "0x0*$addr\b" "$TMPDIR/tf.err"; then
+if [ -n "$addr" ] && grep -iqE "(\b|0x)0*$addr\b" "$TMPDIR/tf.err"; then
 	ok "the dump shows the faulting address 0x$addr"
 else
 	bad "the dump does not show the faulting address 0x$addr"
