@@ -13,6 +13,7 @@ logs=$ROOT/build/test-logs
 mkdir -p "$logs"
 pattern=${1:-}
 pass=0 fail=0 skip=0 failed=()
+scratch_base=${TMPDIR:-/tmp}
 
 count_cunit() { # name binary
   local name=$1 bin=$2 log=$logs/$1.log
@@ -46,7 +47,7 @@ for t in $(ls "$ROOT"/tests/*/t-*.sh 2>/dev/null | sort); do
   [ -n "$pattern" ] && [[ $rel != *"$pattern"* ]] && continue
   name=${rel%.sh}; name=${name//\//-}
   log=$logs/$name.log
-  export TMPDIR; TMPDIR=$(mktemp -d)
+  export TMPDIR; TMPDIR=$(mktemp -d -p "$scratch_base" minivmm-test.XXXXXX)
   t0=$SECONDS
   bash "$t" >"$log" 2>&1; rc=$?
   rm -rf "$TMPDIR"

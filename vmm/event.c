@@ -120,3 +120,12 @@ void event_timer_arm(struct event_timer *t, uint64_t ns, uint64_t period_ns)
 	if (t)
 		timerfd_settime(t->fd, 0, &its, NULL);
 }
+
+void event_timer_free(struct event_timer *t)
+{
+	if (!t)
+		return;
+	event_del_fd(t->fd);
+	close(t->fd);
+	free(t);
+}

@@ -21,5 +21,6 @@ struct event_timer;
 struct event_timer *event_timer_new(event_fn fn, void *opaque);
 /* Arm to fire after ns (and every period_ns if non-zero); ns == 0 disarms. */
 void event_timer_arm(struct event_timer *t, uint64_t ns, uint64_t period_ns);
+void event_timer_free(struct event_timer *t);
 
 #endif

@@ -171,7 +171,9 @@ static int exit_status(struct machine *m)
 	return EXIT_SETUP_ERROR;
 }
 
-#define MACHINE_RESTART (-1)
+
+/* --timeout is a deadline for the whole run, across guest reboots. */
+static uint64_t timeout_deadline_ns;
 
 static int machine_run_once(const struct vm_config *cfg)
 {
@@ -231,8 +233,10 @@ static int machine_run_once(const struct vm_config *cfg)
 
 	struct event_timer *timeout = NULL;
 	if (cfg->timeout > 0) {
+		uint64_t now = now_ns();
 		timeout = event_timer_new(on_timeout, m);
-		event_timer_arm(timeout, (uint64_t)(cfg->timeout * 1e9), 0);
+		/* 1 ns rather than 0, which would disarm: the deadline passed during a reboot. */
+		event_timer_arm(timeout, timeout_deadline_ns > now ? timeout_deadline_ns - now : 1, 0);
 	}
 	signal_machine = m;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -255,8 +259,7 @@ static int machine_run_once(const struct vm_config *cfg)
 	for (int i = 0; i < started; i++)
 		pthread_join(m->vcpus[i].thread, NULL);
 	signal_machine = NULL;
-	if (timeout)
-		event_timer_arm(timeout, 0, 0);
+	event_timer_free(timeout);
 
 	ret = exit_status(m);
 	switch ((enum machine_exit)m->exit_reason) {
@@ -294,8 +297,17 @@ out:
 
 int machine_run(const struct vm_config *cfg)
 {
-	int ret;
-	while ((ret = machine_run_once(cfg)) == MACHINE_RESTART)
-		log_info("guest rebooted: restarting it");
-	return ret;
+	/* A restarted minivmm (--reboot) keeps the deadline of the first start. */
+	const char *inherited = getenv(MACHINE_DEADLINE_ENV);
+	uint64_t deadline;
+	if (inherited && parse_u64(inherited, &deadline) == 0)
+		timeout_deadline_ns = deadline;
+	else if (cfg->timeout > 0)
+		timeout_deadline_ns = now_ns() + (uint64_t)(cfg->timeout * 1e9);
+	if (timeout_deadline_ns) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)timeout_deadline_ns);
+		setenv(MACHINE_DEADLINE_ENV, buf, 1);
+	}
+	return machine_run_once(cfg);
 }

@@ -166,7 +166,13 @@ static inline bool machine_exit_requested(struct machine *m)
 	return atomic_load_explicit(&m->exit_reason, memory_order_relaxed) != MEXIT_NONE;
 }
 
-/* Full lifecycle: layout, engine VM, board setup, vCPU threads, main loop. Returns exit code. */
+/*
+ * Full lifecycle: layout, engine VM, board setup, vCPU threads, main loop. Returns the exit code,
+ * or MACHINE_RESTART when the guest rebooted under --reboot: main() then re-executes minivmm, so
+ * the new guest starts from a machine as fresh as the first (every device, fd and thread new).
+ */
+#define MACHINE_RESTART (-1)
+#define MACHINE_DEADLINE_ENV "MINIVMM_DEADLINE_NS" /* --timeout deadline carried across restarts */
 int machine_run(const struct vm_config *cfg);
 
 /* Append " text" to m->cmdline (boards announcing devices, e.g. virtio_mmio.device=). */

@@ -1,6 +1,9 @@
 /* minivmm: parse the command line, check it, run the machine, exit with its status. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "vmm/cli.h"
 #include "vmm/machine.h"
@@ -24,5 +27,12 @@ int main(int argc, char **argv)
 	}
 	if (cfg.debug)
 		log_verbosity = LOG_DEBUG;
-	return machine_run(&cfg);
+	int status = machine_run(&cfg);
+	if (status == MACHINE_RESTART) {
+		log_info("guest rebooted: restarting it (--reboot)");
+		execv("/proc/self/exe", argv);
+		log_error("cannot restart minivmm: execv /proc/self/exe: %s", strerror(errno));
+		return EXIT_SETUP_ERROR;
+	}
+	return status;
 }
