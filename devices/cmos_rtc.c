@@ -323,7 +323,9 @@ static void cmos_write_reg(struct cmos_rtc *rtc, uint8_t idx, uint8_t val, int64
 		uint8_t old = c[RTC_REG_B];
 		if (val & REG_B_SET)
 			val &= ~REG_B_UIE; /* SET clears UIE (datasheet register B) */
-		if (!running && ((old ^ val) & (REG_B_DM | REG_B_24H))) /* keep the frozen time */
+		/* A format change re-encodes the held time (stored under the old format just above,
+		 * or written by the guest under it while stopped), so SET|DM in one write is safe. */
+		if ((old ^ val) & (REG_B_DM | REG_B_24H))
 			cmos_store_time(rtc, cmos_load_time(rtc, old), val);
 		c[RTC_REG_B] = val;
 		cmos_restart(rtc, running);

@@ -202,6 +202,20 @@ UNIT_TEST(cmos_rtc, changing_data_mode_under_set_keeps_the_frozen_time)
 	teardown(rtc);
 }
 
+UNIT_TEST(cmos_rtc, set_and_mode_change_in_one_write_freeze_the_time_in_the_new_format)
+{
+	struct cmos_rtc *rtc = setup_at(2025, 6, 1, 21, 7, 9);
+	wr(rtc, 0x0b, 0x86); /* SET | binary | 24 h */
+	CU_ASSERT_EQUAL(rd(rtc, 0x04), 21);
+	CU_ASSERT_EQUAL(rd(rtc, 0x00), 9);
+	wr(rtc, 0x00, 30);
+	wr(rtc, 0x0b, 0x06);
+	host_ns += NS;
+	CU_ASSERT_EQUAL(rd(rtc, 0x00), 31);
+	CU_ASSERT_EQUAL(rd(rtc, 0x02), 7);
+	teardown(rtc);
+}
+
 UNIT_TEST(cmos_rtc, update_ended_interrupt_raises_irq_until_register_c_is_read)
 {
 	struct cmos_rtc *rtc = setup_at(2025, 6, 1, 12, 0, 0);
