@@ -76,9 +76,13 @@ int a64_fpsimd_exec(struct a64_fpsimd *fp, uint64_t x[32], uint32_t *nzcv, uint3
 	if (((insn >> 25) & 7) != 7)
 		return A64_FP_UNDEF;
 	/* Scalar FP has op0 = x0x1 (bit 28 set, bit 30 clear); the rest is AdvSIMD. */
+	int r;
 	if ((insn & (1u << 28)) && !(insn & (1u << 30)))
-		return fpsimd_scalar_fp(fp, x, nzcv, insn);
-	return simd_exec(fp, x, insn);
+		r = fpsimd_scalar_fp(fp, x, nzcv, insn);
+	else
+		r = simd_exec(fp, x, insn);
+	fp_host_restore();
+	return r;
 }
 
 bool a64_cond_holds(uint32_t nzcv, unsigned cond)
@@ -274,7 +278,7 @@ static int fp_3src(struct a64_fpsimd *fp, struct fpst *st, uint32_t insn, int ft
 int fpsimd_scalar_fp(struct a64_fpsimd *fp, uint64_t x[32], uint32_t *nzcv, uint32_t insn)
 {
 	int ftype = insn_bits(insn, 22, 2);
-	struct fpst st = { fp->fpcr, 0 };
+	struct fpst st = { .fpcr = fp->fpcr };
 	int ret;
 
 	if (insn_bits(insn, 29, 1))

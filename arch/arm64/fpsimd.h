@@ -54,8 +54,12 @@ enum { FPR_RN = 0, FPR_RP = 1, FPR_RM = 2, FPR_RZ = 3, FPR_RA = 4, FPR_FPCR = -1
 
 struct fpst {
 	uint32_t fpcr;
-	uint32_t exc; /* FPSR cumulative bits raised by this instruction */
+	uint32_t exc;	 /* FPSR cumulative bits raised by this instruction */
+	int host_mode;	 /* rounding mode MXCSR holds since flags were cleared, 0 = not set */
 };
+
+/* Puts the host SSE unit back to round-to-nearest after an instruction (fpsimd_float.c). */
+void fp_host_restore(void);
 
 enum fp_op2 {
 	FOP_ADD, FOP_SUB, FOP_MUL, FOP_DIV, FOP_MAX, FOP_MIN, FOP_MAXNM, FOP_MINNM,

@@ -13,6 +13,7 @@
 #include <fenv.h>
 #include <math.h>
 #include <string.h>
+#include <xmmintrin.h>
 
 #include "arch/arm64/fpsimd.h"
 
@@ -140,39 +141,62 @@ static bool process_nans3(struct fpst *st, int dbl, uint64_t a, uint64_t b, uint
 	return false;
 }
 
-static const int host_modes[] = { FE_TONEAREST, FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO };
+/*
+ * The host side runs on SSE only (x86-64 float/double arithmetic, conversions, fma, sqrt), so
+ * the guest rounding mode and the exception flags live in MXCSR: one ldmxcsr sets the mode and
+ * clears the flags, one stmxcsr reads them back. (glibc's fenv calls also touch the x87 unit
+ * and cost several times more.) Rounding control bits 14:13: RN 00, RM 01, RP 10, RZ 11.
+ */
+#define MXCSR_FLAGS 0x3fu
+#define MXCSR_RC 0x6000u
+static const unsigned mxcsr_rc[4] = { 0x0000, 0x4000, 0x2000, 0x6000 };
 
 static int resolve_rmode(struct fpst *st, int rmode)
 {
 	return rmode == FPR_FPCR ? (int)((st->fpcr >> 22) & 3) : rmode;
 }
 
-static void host_enter(int rmode)
+/*
+ * Sets the guest rounding mode and clears the status flags. Lanes of one vector instruction
+ * share one setting when FZ is off: their flags only accumulate into FPSR, so per-lane
+ * separation is not needed (ldmxcsr right behind SSE arithmetic costs ~70 ns here). With FZ
+ * each lane needs its own flags to decide the flush.
+ */
+static void host_enter(struct fpst *st, int rmode)
 {
-	if (rmode != FPR_RN)
-		fesetround(host_modes[rmode]);
-	feclearexcept(FE_ALL_EXCEPT);
+	if (st->host_mode == rmode + 1 && !(st->fpcr & FPCR_FZ))
+		return;
+	_mm_setcsr((_mm_getcsr() & ~(MXCSR_FLAGS | MXCSR_RC)) | mxcsr_rc[rmode]);
+	st->host_mode = rmode + 1;
 }
 
-/* Collects the host exception flags as FPSR bits and returns the host to round-to-nearest. */
-static uint32_t host_flags(int rmode)
+/* The host exception flags as FPSR bits; MXCSR keeps the mode until fp_host_restore(). */
+static uint32_t host_flags(void)
 {
-	int fl = fetestexcept(FE_ALL_EXCEPT);
+	unsigned csr = _mm_getcsr();
 	uint32_t exc = 0;
 
-	if (rmode != FPR_RN)
-		fesetround(FE_TONEAREST);
-	if (fl & FE_INVALID)
+	if (csr & 0x01)
 		exc |= FPSR_IOC;
-	if (fl & FE_DIVBYZERO)
+	if (csr & 0x04)
 		exc |= FPSR_DZC;
-	if (fl & FE_OVERFLOW)
+	if (csr & 0x08)
 		exc |= FPSR_OFC;
-	if (fl & FE_UNDERFLOW)
+	if (csr & 0x10)
 		exc |= FPSR_UFC;
-	if (fl & FE_INEXACT)
+	if (csr & 0x20)
 		exc |= FPSR_IXC;
 	return exc;
+}
+
+/* Stale status flags are harmless to other host code (all exceptions stay masked); only a
+   directed rounding mode must not leak out of the instruction. */
+void fp_host_restore(void)
+{
+	unsigned csr = _mm_getcsr();
+
+	if (csr & MXCSR_RC)
+		_mm_setcsr(csr & ~MXCSR_RC);
 }
 
 static bool is_min_normal(int dbl, uint64_t r)
@@ -202,9 +226,9 @@ static uint64_t arm_result(struct fpst *st, int dbl, uint64_t r, uint32_t exc, i
 	return r;
 }
 
-static uint64_t host_exit(struct fpst *st, int dbl, int rmode, uint64_t r, int tiny_before)
+static uint64_t host_exit(struct fpst *st, int dbl, uint64_t r, int tiny_before)
 {
-	return arm_result(st, dbl, r, host_flags(rmode), tiny_before);
+	return arm_result(st, dbl, r, host_flags(), tiny_before);
 }
 
 /*
@@ -233,7 +257,7 @@ static uint64_t host_binop(struct fpst *st, int dbl, int op, uint64_t a, uint64_
 	int rmode = resolve_rmode(st, FPR_FPCR);
 	uint64_t r;
 
-	host_enter(rmode);
+	host_enter(st, rmode);
 	if (dbl) {
 		volatile double x = to_host(1, a), y = to_host(1, b);
 		volatile double z;
@@ -255,10 +279,12 @@ static uint64_t host_binop(struct fpst *st, int dbl, int op, uint64_t a, uint64_
 		}
 		r = from_float(z);
 	}
-	uint32_t exc = host_flags(rmode);
+	uint32_t exc = host_flags();
 	int tiny = -1;
-	if (is_min_normal(dbl, r) && (op == FOP_MUL || op == FOP_DIV))
+	if (is_min_normal(dbl, r) && (op == FOP_MUL || op == FOP_DIV)) {
 		tiny = tiny_before_rounding(dbl, op, to_host(dbl, a), to_host(dbl, b), 0);
+		st->host_mode = 0; /* it used fesetround */
+	}
 	return arm_result(st, dbl, r, exc, tiny);
 }
 
@@ -318,7 +344,7 @@ uint64_t fp_op2(struct fpst *st, int dbl, int op, uint64_t a, uint64_t b)
 		if (op == FOP_RECPS)
 			return fp_muladd(st, dbl, two, a, b);
 		int rmode = resolve_rmode(st, FPR_FPCR);
-		host_enter(rmode);
+		host_enter(st, rmode);
 		/* (3 + a*b) / 2 with one rounding: fold the halving into b when that is exact,
 		   else b is tiny, nothing can overflow and the final halving is exact. */
 		bool halve_b = (b & exp_mask(dbl)) > (dbl ? 1ull << 52 : 1u << 23);
@@ -331,7 +357,7 @@ uint64_t fp_op2(struct fpst *st, int dbl, int op, uint64_t a, uint64_t b)
 			volatile float z = halve_b ? fmaf(x, y * 0.5f, 1.5f) : fmaf(x, y, 3.0f) * 0.5f;
 			r = from_float(z);
 		}
-		return host_exit(st, dbl, rmode, r, -1);
+		return host_exit(st, dbl, r, -1);
 	}
 	default:
 		break;
@@ -377,7 +403,7 @@ uint64_t fp_muladd(struct fpst *st, int dbl, uint64_t addend, uint64_t n, uint64
 		return r;
 	int rmode = resolve_rmode(st, FPR_FPCR);
 	int tiny = -1;
-	host_enter(rmode);
+	host_enter(st, rmode);
 	if (dbl) {
 		volatile double z = fma(to_host(1, n), to_host(1, m), to_host(1, addend));
 		r = from_double(z);
@@ -385,10 +411,12 @@ uint64_t fp_muladd(struct fpst *st, int dbl, uint64_t addend, uint64_t n, uint64
 		volatile float z = fmaf(to_host(0, n), to_host(0, m), to_host(0, addend));
 		r = from_float(z);
 	}
-	uint32_t exc = host_flags(rmode);
-	if (is_min_normal(dbl, r))
+	uint32_t exc = host_flags();
+	if (is_min_normal(dbl, r)) {
 		tiny = tiny_before_rounding(dbl, FOP_ADD, to_host(dbl, n), to_host(dbl, m),
 					    to_host(dbl, addend));
+		st->host_mode = 0; /* it used fesetround */
+	}
 	return arm_result(st, dbl, r, exc, tiny);
 }
 
@@ -399,7 +427,7 @@ uint64_t fp_sqrt(struct fpst *st, int dbl, uint64_t a)
 		return process_nan(st, dbl, a);
 	int rmode = resolve_rmode(st, FPR_FPCR);
 	uint64_t r;
-	host_enter(rmode);
+	host_enter(st, rmode);
 	if (dbl) {
 		volatile double z = sqrt(to_host(1, a));
 		r = from_double(z);
@@ -407,7 +435,7 @@ uint64_t fp_sqrt(struct fpst *st, int dbl, uint64_t a)
 		volatile float z = sqrtf(to_host(0, a));
 		r = from_float(z);
 	}
-	return host_exit(st, dbl, rmode, r, -1);
+	return host_exit(st, dbl, r, -1);
 }
 
 uint32_t fp_compare(struct fpst *st, int dbl, uint64_t a, uint64_t b, bool signal_nans)
@@ -513,7 +541,7 @@ uint64_t fp_from_fixed(struct fpst *st, int dbl, uint64_t v, int fbits, bool is_
 
 	if (isize == 32)
 		v = is_unsigned ? (uint32_t)v : (uint64_t)(int64_t)(int32_t)v;
-	host_enter(m);
+	host_enter(st, m);
 	if (dbl) {
 		volatile double z = is_unsigned ? (double)v : (double)(int64_t)v;
 		double s = ldexp(z, -fbits);
@@ -523,7 +551,7 @@ uint64_t fp_from_fixed(struct fpst *st, int dbl, uint64_t v, int fbits, bool is_
 		float s = ldexpf(z, -fbits);
 		r = from_float(s);
 	}
-	return host_exit(st, dbl, m, r, -1);
+	return host_exit(st, dbl, r, -1);
 }
 
 /* Rounds |v| (finite, non-zero) to half precision in an Arm rounding mode (FPRoundCV: FZ16
@@ -639,16 +667,16 @@ uint64_t fp_convert(struct fpst *st, int from, int to, uint64_t a, int rmode)
 	if (to == FPT_D)
 		return from_double(v); /* widening is exact */
 	/* double to single */
-	host_enter(m);
+	host_enter(st, m);
 	volatile double x = v;
 	volatile float z = x;
 	uint64_t r = from_float(z);
-	return host_exit(st, 0, m, r, fabs(v) < 0x1p-126);
+	return host_exit(st, 0, r, fabs(v) < 0x1p-126);
 }
 
 uint32_t fp_convert_odd(struct fpst *st, uint64_t a)
 {
-	struct fpst local = { st->fpcr, 0 };
+	struct fpst local = { .fpcr = st->fpcr };
 
 	a = flush_in(&local, 1, a);
 	if (is_nan(1, a) || is_inf(1, a) || is_zero(1, a)) {
@@ -656,10 +684,10 @@ uint32_t fp_convert_odd(struct fpst *st, uint64_t a)
 		st->exc |= local.exc;
 		return r;
 	}
-	host_enter(FPR_RZ);
+	host_enter(&local, FPR_RZ);
 	volatile double x = to_host(1, a);
 	volatile float z = x;
-	uint64_t r = host_exit(&local, 0, FPR_RZ, from_float(z), -1);
+	uint64_t r = host_exit(&local, 0, from_float(z), -1);
 	/* Round to odd: an inexact result gets its lowest bit forced; a flushed one has no IXC. */
 	if (local.exc & FPSR_IXC)
 		r |= 1;

@@ -20,7 +20,7 @@ static int shift_fixed_fp(struct a64_fpsimd *fp, uint32_t insn, bool scalar, uns
 	bool q = insn_bits(insn, 30, 1), u = insn_bits(insn, 29, 1);
 	unsigned op = insn_bits(insn, 11, 5), rn = insn_bits(insn, 5, 5), rd = insn_bits(insn, 0, 5);
 	union a64_vreg t = { 0 };
-	struct fpst st = { fp->fpcr, 0 };
+	struct fpst st = { .fpcr = fp->fpcr };
 	unsigned cnt = scalar ? 1 : (q ? 16 : 8) >> esz;
 	int dbl = esz == 3;
 
@@ -134,7 +134,7 @@ static int indexed_fp(struct a64_fpsimd *fp, uint32_t insn, bool scalar)
 	unsigned esz = sz ? 3 : 2, idx = sz ? h : (h << 1 | l);
 	unsigned cnt = scalar ? 1 : (q ? 16 : 8) >> esz;
 	union a64_vreg t = { 0 };
-	struct fpst st = { fp->fpcr, 0 };
+	struct fpst st = { .fpcr = fp->fpcr };
 	uint64_t sign = sz ? 1ull << 63 : 1ull << 31;
 
 	if ((sz && l) || (sz && !q && !scalar) || (u && op != 9))

@@ -41,7 +41,7 @@ int vfp_three_same(struct a64_fpsimd *fp, uint32_t insn, bool scalar)
 	unsigned esz = sz ? 3 : 2, cnt = scalar ? 1 : (q ? 16 : 8) >> esz;
 	uint64_t sign = sz ? 1ull << 63 : 1ull << 31, ones = sz ? ~0ull : 0xffffffffull;
 	union a64_vreg t = { 0 }, *n = &fp->v[rn], *m = &fp->v[rm], *d = &fp->v[rd];
-	struct fpst st = { fp->fpcr, 0 };
+	struct fpst st = { .fpcr = fp->fpcr };
 
 	if (o->kind == VK_BAD || (scalar && !o->scalar_ok) || (!scalar && sz && !q))
 		return A64_FP_UNDEF;
@@ -91,7 +91,7 @@ int vfp_across(struct a64_fpsimd *fp, uint32_t insn)
 	bool a = insn_bits(insn, 23, 1), sz = insn_bits(insn, 22, 1);
 	unsigned op = insn_bits(insn, 12, 5), rn = insn_bits(insn, 5, 5), rd = insn_bits(insn, 0, 5);
 	union a64_vreg t = { 0 }, *n = &fp->v[rn];
-	struct fpst st = { fp->fpcr, 0 };
+	struct fpst st = { .fpcr = fp->fpcr };
 
 	if (!u || !q || sz)
 		return A64_FP_UNDEF;
@@ -110,7 +110,7 @@ int vfp_pairwise_scalar(struct a64_fpsimd *fp, uint32_t insn)
 	bool a = insn_bits(insn, 23, 1), sz = insn_bits(insn, 22, 1);
 	unsigned op = insn_bits(insn, 12, 5), rn = insn_bits(insn, 5, 5), rd = insn_bits(insn, 0, 5);
 	union a64_vreg t = { 0 }, *n = &fp->v[rn];
-	struct fpst st = { fp->fpcr, 0 };
+	struct fpst st = { .fpcr = fp->fpcr };
 	unsigned esz = sz ? 3 : 2;
 
 	if (op != 0x0c && op != 0x0d && op != 0x0f)
@@ -130,7 +130,7 @@ static int vfp_convert_width(struct a64_fpsimd *fp, uint32_t insn, bool scalar)
 	bool q = insn_bits(insn, 30, 1), u = insn_bits(insn, 29, 1), sz = insn_bits(insn, 22, 1);
 	unsigned op = insn_bits(insn, 12, 5), rn = insn_bits(insn, 5, 5), rd = insn_bits(insn, 0, 5);
 	union a64_vreg t = { 0 }, n = fp->v[rn];
-	struct fpst st = { fp->fpcr, 0 };
+	struct fpst st = { .fpcr = fp->fpcr };
 	int wide = sz ? FPT_D : FPT_S, narrow = sz ? FPT_S : FPT_H;
 	unsigned wsz = sz ? 3 : 2, nsz = wsz - 1, cnt = sz ? 2 : 4;
 
@@ -168,7 +168,7 @@ int vfp_two_misc(struct a64_fpsimd *fp, uint32_t insn, bool scalar)
 	unsigned esz = sz ? 3 : 2, cnt = scalar ? 1 : (q ? 16 : 8) >> esz;
 	uint64_t sign = sz ? 1ull << 63 : 1ull << 31, ones = sz ? ~0ull : 0xffffffffull;
 	union a64_vreg t = { 0 }, *n = &fp->v[rn];
-	struct fpst st = { fp->fpcr, 0 };
+	struct fpst st = { .fpcr = fp->fpcr };
 	static const int rint_modes[2][2][2] = {
 		/* [u][a][op & 1] */
 		{ { FPR_RN, FPR_RM }, { FPR_RP, FPR_RZ } },
