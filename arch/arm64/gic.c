@@ -200,10 +200,13 @@ void gic_set_irq(struct gic *g, unsigned cpu, unsigned irq, int level)
 	}
 	pthread_mutex_lock(&g->lock);
 	struct gic_irq *s = irq_state(g, cpu, irq);
-	if (level && !s->line && s->edge)
-		s->latch = true; /* rising edge */
-	s->line = level != 0;
-	gic_update(g);
+	/* Devices often re-assert a line that is already high: no edge, nothing to recompute. */
+	if (s->line != (level != 0)) {
+		if (level && s->edge)
+			s->latch = true; /* rising edge */
+		s->line = level != 0;
+		gic_update(g);
+	}
 	pthread_mutex_unlock(&g->lock);
 }
 
