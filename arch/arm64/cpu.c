@@ -15,6 +15,7 @@ void a64_tlb_flush(struct a64_cpu *cpu)
 		for (unsigned i = 0; i < A64_TLB_SIZE; i++) {
 			cpu->tlb[m].r[i].tag = A64_TLB_INVALID;
 			cpu->tlb[m].w[i].tag = A64_TLB_INVALID;
+			cpu->tlb[m].x[i].tag = A64_TLB_INVALID;
 		}
 	cpu->fetch_page = A64_TLB_INVALID;
 }
@@ -153,6 +154,13 @@ void a64_fetch_refill(struct a64_cpu *cpu, uint64_t pc)
 {
 	struct a64_walk w;
 	unsigned mmu = a64_mmu_idx(cpu);
+	uint64_t page = pc & A64_PAGE_MASK;
+	struct a64_tlb_entry *e = &cpu->tlb[mmu].x[(pc >> 12) & (A64_TLB_SIZE - 1)];
+	if (e->tag == page) {
+		cpu->fetch_page = page;
+		cpu->fetch_host = (const uint8_t *)(page + e->addend);
+		return;
+	}
 	int fsc = a64_translate(cpu, pc, A64_ACC_EXEC, mmu, &w);
 	if (fsc)
 		a64_abort(cpu, pc, A64_ACC_EXEC, fsc - 1, false);
@@ -163,8 +171,10 @@ void a64_fetch_refill(struct a64_cpu *cpu, uint64_t pc)
 			  w.pa, pc);
 		a64_abort(cpu, pc, A64_ACC_EXEC, FSC_SYNC_EXT, false);
 	}
-	cpu->fetch_page = pc & A64_PAGE_MASK;
+	cpu->fetch_page = page;
 	cpu->fetch_host = host;
+	e->tag = page;
+	e->addend = (uintptr_t)host - page;
 }
 
 void a64_disas(struct a64_cpu *cpu, uint64_t pc, uint32_t insn, char *buf, size_t len)

@@ -40,7 +40,7 @@ struct a64_tlb_entry {
 };
 
 struct a64_tlb {
-	struct a64_tlb_entry r[A64_TLB_SIZE], w[A64_TLB_SIZE];
+	struct a64_tlb_entry r[A64_TLB_SIZE], w[A64_TLB_SIZE], x[A64_TLB_SIZE];
 };
 
 /* Memory-access context: which privilege the permission checks use (LDTR/STTR at EL1 use EL0). */
