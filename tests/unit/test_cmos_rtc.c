@@ -415,3 +415,54 @@ UNIT_TEST(cmos_rtc, update_interrupt_arrives_through_the_event_loop_timer)
 	CU_ASSERT_EQUAL(rd(rtc, 0x0c) & 0x90, 0x90);
 	cmos_rtc_free(rtc);
 }
+
+/* drivers/rtc/lib mc146818_get_time(): sample seconds, skip UIP, read, re-check seconds. */
+static int linux_get_time(struct cmos_rtc *rtc, uint8_t t[8])
+{
+	for (int i = 0; i < 10; i++) {
+		uint8_t sec = rd(rtc, 0x00);
+		if (rd(rtc, 0x0a) & 0x80) {
+			host_ns += 100000; /* udelay(100) */
+			continue;
+		}
+		if (sec != rd(rtc, 0x00))
+			continue;
+		static const uint8_t regs[8] = { 0x00, 0x02, 0x04, 0x07, 0x08, 0x09, 0x0b, 0x32 };
+		for (int j = 0; j < 8; j++)
+			t[j] = rd(rtc, regs[j]);
+		return 0;
+	}
+	return -1;
+}
+
+/* mc146818_set_time(): SET, divider reset, write fields, restore B then A. */
+UNIT_TEST(cmos_rtc, linux_set_time_then_get_time_round_trips)
+{
+	struct cmos_rtc *rtc = setup_at(2025, 6, 1, 12, 0, 0);
+	uint8_t t[8];
+
+	host_ns += 999900000; /* inside the UIP window: the reader must wait it out */
+	CU_ASSERT_EQUAL(linux_get_time(rtc, t), 0);
+	CU_ASSERT_EQUAL(t[0], 0x01);
+	uint8_t save_control = rd(rtc, 0x0b);
+	wr(rtc, 0x0b, save_control | 0x80);
+	uint8_t save_freq = rd(rtc, 0x0a);
+	wr(rtc, 0x0a, save_freq | 0x60);
+	wr(rtc, 0x09, 0x38);
+	wr(rtc, 0x08, 0x01);
+	wr(rtc, 0x07, 0x19);
+	wr(rtc, 0x04, 0x03);
+	wr(rtc, 0x02, 0x14);
+	wr(rtc, 0x00, 0x07);
+	wr(rtc, 0x32, 0x20);
+	host_ns += 2 * NS; /* time does not run meanwhile */
+	wr(rtc, 0x0b, save_control);
+	wr(rtc, 0x0a, save_freq);
+	CU_ASSERT_EQUAL(rd(rtc, 0x0a), 0x26);
+	CU_ASSERT_EQUAL(linux_get_time(rtc, t), 0);
+	static const uint8_t want[8] = { 0x07, 0x14, 0x03, 0x19, 0x01, 0x38, 0x02, 0x20 };
+	CU_ASSERT_EQUAL(memcmp(t, want, 8), 0);
+	host_ns += 600 * 1000000LL; /* the first update comes 500 ms after the divider restarts */
+	CU_ASSERT_EQUAL(rd(rtc, 0x00), 0x08);
+	teardown(rtc);
+}

@@ -247,3 +247,74 @@ UNIT_TEST(i8042, port61_keeps_gate_and_speaker_bits_and_reports_channel2_output)
 	CU_ASSERT_EQUAL(v & 0x2f, 0x00);
 	i8042_free(k);
 }
+
+/* Linux's __i8042_command(): command, (command >> 12) parameters out, (command >> 8) & 0xf back. */
+static int linux_command(struct i8042 *k, uint8_t *param, int command)
+{
+	if (status(k) & 0x02)
+		return -1; /* input buffer full: i8042_wait_write would time out */
+	cmd(k, (uint8_t)command);
+	for (int i = 0; i < ((command >> 12) & 0xf); i++)
+		put(k, param[i]);
+	for (int i = 0; i < ((command >> 8) & 0xf); i++) {
+		if (!(status(k) & STR_OBF))
+			return -1; /* i8042_wait_read timeout */
+		if ((command & 0xff) == 0xd3 && !(status(k) & STR_AUXDATA))
+			return -1;
+		param[i] = data(k);
+	}
+	return 0;
+}
+
+/* The probe order of i8042_controller_check/selftest/init, i8042_check_mux and i8042_check_aux. */
+UNIT_TEST(i8042, linux_probe_sequence_finds_a_controller_with_aux_and_no_mux)
+{
+	struct i8042 *k = setup();
+	uint8_t p[2], ctr;
+	int flushed = 0;
+
+	while ((status(k) & STR_OBF) && flushed++ < 16) /* i8042_flush */
+		data(k);
+	CU_ASSERT_TRUE(flushed < 16);
+	CU_ASSERT_EQUAL(linux_command(k, p, 0x01aa), 0); /* CTL_TEST */
+	CU_ASSERT_EQUAL(p[0], 0x55);
+	CU_ASSERT_EQUAL(linux_command(k, p, 0x0120), 0); /* RCTR, twice, must agree */
+	CU_ASSERT_EQUAL(linux_command(k, p + 1, 0x0120), 0);
+	CU_ASSERT_EQUAL(p[0], p[1]);
+	ctr = (uint8_t)((p[0] | 0x30) & ~0x03); /* both ports off while probing */
+	CU_ASSERT_EQUAL(linux_command(k, &ctr, 0x1060), 0);
+
+	uint8_t mux[3] = { 0xf0, 0x56, 0xa4 }; /* i8042_set_mux_mode(true): a plain 8042 echoes */
+	for (int i = 0; i < 3; i++) {
+		p[0] = mux[i];
+		CU_ASSERT_EQUAL(linux_command(k, p, 0x11d3), 0);
+		CU_ASSERT_EQUAL(p[0], mux[i]); /* third equal to 0xa4: "no MUX" */
+	}
+
+	p[0] = 0x5a; /* i8042_check_aux: internal loopback */
+	CU_ASSERT_EQUAL(linux_command(k, p, 0x11d3), 0);
+	CU_ASSERT_EQUAL(p[0], 0x5a);
+	CU_ASSERT_EQUAL(linux_command(k, &ctr, 0x00a7), 0);
+	CU_ASSERT_EQUAL(linux_command(k, &ctr, 0x0120), 0);
+	CU_ASSERT_TRUE(ctr & 0x20);
+	CU_ASSERT_EQUAL(linux_command(k, &ctr, 0x00a8), 0);
+	CU_ASSERT_EQUAL(linux_command(k, &ctr, 0x0120), 0);
+	CU_ASSERT_FALSE(ctr & 0x20);
+
+	/* i8042_aux_irq_test: AUX interrupt on, loop 0xa5 without reading, expect IRQ 12. */
+	ctr |= 0x02;
+	CU_ASSERT_EQUAL(linux_command(k, &ctr, 0x1060), 0);
+	p[0] = 0xa5;
+	CU_ASSERT_EQUAL(linux_command(k, p, 0x10d3), 0);
+	CU_ASSERT_EQUAL(irqs.level[12], 1);
+	CU_ASSERT_EQUAL(status(k) & (STR_OBF | STR_AUXDATA), STR_OBF | STR_AUXDATA);
+	CU_ASSERT_EQUAL(data(k), 0xa5);
+
+	/* i8042_enable_kbd_port, then atkbd's first command through the serio port */
+	ctr = (uint8_t)((ctr & ~0x10) | 0x01);
+	CU_ASSERT_EQUAL(linux_command(k, &ctr, 0x1060), 0);
+	put(k, 0xf5);
+	CU_ASSERT_EQUAL(irqs.level[1], 1);
+	CU_ASSERT_EQUAL(data(k), 0xfa);
+	i8042_free(k);
+}

@@ -335,3 +335,89 @@ UNIT_TEST(uart16550, concurrent_input_and_guest_reads_keep_every_byte_in_order)
 	CU_ASSERT_EQUAL(irqs.level, 0);
 	teardown(u);
 }
+
+/* drivers/tty/serial/8250/8250_port.c autoconfig() and autoconfig_16550a(), replayed. */
+UNIT_TEST(uart16550, linux_autoconfig_sequence_detects_a_16550a_with_a_16_byte_fifo)
+{
+	struct uart16550 *u = setup();
+	uint8_t s, s2, s3, save_mcr, save_lcr;
+
+	s = rd(u, IER); /* IER existence test */
+	wr(u, IER, 0);
+	s2 = rd(u, IER) & 0x0f;
+	wr(u, IER, 0x0f);
+	s3 = rd(u, IER) & 0x0f;
+	wr(u, IER, s);
+	CU_ASSERT_EQUAL(s2, 0);
+	CU_ASSERT_EQUAL(s3, 0x0f);
+	save_mcr = rd(u, MCR);
+	save_lcr = rd(u, LCR);
+	wr(u, MCR, 0x10 | 0x0a); /* loopback test */
+	CU_ASSERT_EQUAL(rd(u, MSR) & 0xf0, 0x90);
+	wr(u, MCR, save_mcr);
+	wr(u, LCR, 0xbf);
+	wr(u, 2, 0);
+	wr(u, LCR, 0);
+	wr(u, FCR, 0x01);
+	CU_ASSERT_EQUAL(rd(u, IIR) >> 6, 3); /* -> autoconfig_16550a */
+	wr(u, LCR, 0x80);
+	CU_ASSERT_NOT_EQUAL(rd(u, 2), 0); /* no EFR with DLAB (not an ST16C650V1) */
+	wr(u, LCR, 0xbf);
+	CU_ASSERT_NOT_EQUAL(rd(u, 2), 0); /* no EFR with 0xbf either */
+	wr(u, LCR, 0);
+	s = rd(u, MCR); /* National SuperIO: EXCR1 must not follow MCR.LOOP */
+	wr(u, LCR, 0xe0);
+	s2 = rd(u, 2);
+	wr(u, LCR, 0);
+	wr(u, MCR, s ^ 0x10);
+	wr(u, LCR, 0xe0);
+	s3 = rd(u, 2);
+	wr(u, LCR, 0);
+	wr(u, MCR, s);
+	CU_ASSERT_FALSE(((s2 ^ s) & 0x10) && ((s3 ^ s) & 0x10));
+	wr(u, FCR, 0x21); /* TI16750: 64-byte mode must not show in IIR bit 5 */
+	s2 = rd(u, IIR) >> 5;
+	wr(u, FCR, 0x01);
+	wr(u, LCR, 0x80);
+	wr(u, FCR, 0x21);
+	s3 = rd(u, IIR) >> 5;
+	wr(u, FCR, 0x01);
+	wr(u, LCR, 0);
+	CU_ASSERT_FALSE(s2 == 6 && s3 == 7);
+	s = rd(u, IER); /* XScale UUE bit must not stick */
+	wr(u, IER, s | 0x40);
+	CU_ASSERT_FALSE(rd(u, IER) & 0x40);
+	wr(u, IER, s);
+
+	/* size_fifo(): 256 bytes into the loopback, count what comes back */
+	wr(u, FCR, 0x07);
+	wr(u, MCR, 0x10);
+	wr(u, LCR, 0x80);
+	wr(u, 0, 1);
+	wr(u, 1, 0);
+	wr(u, LCR, 0x03);
+	for (int i = 0; i < 256; i++)
+		wr(u, RBR, (uint8_t)i);
+	int count = 0;
+	while ((rd(u, LSR) & 0x01) && count < 512) {
+		rd(u, RBR);
+		count++;
+	}
+	CU_ASSERT_EQUAL(count, 16);
+	CU_ASSERT_EQUAL(out_len, 0); /* nothing leaked to the console during the probe */
+	wr(u, MCR, save_mcr);
+	wr(u, LCR, save_lcr);
+
+	/* serial8250_do_startup's TXEN test: IER=THRI must show an interrupt in IIR */
+	rd(u, LSR);
+	rd(u, RBR);
+	rd(u, IIR);
+	rd(u, MSR);
+	CU_ASSERT_NOT_EQUAL(rd(u, LSR), 0xff);
+	wr(u, IER, 0x02);
+	s = rd(u, LSR);
+	s2 = rd(u, IIR);
+	wr(u, IER, 0);
+	CU_ASSERT_FALSE((s & 0x40) && (s2 & 0x01));
+	teardown(u);
+}
