@@ -94,11 +94,11 @@ static int parse_disk(const char *arg, struct vm_config *cfg, char *err, size_t 
 {
 	if (cfg->nr_disks >= MAX_DISKS)
 		return errf(err, errlen, "--disk: at most %d disks", MAX_DISKS);
-	char *s = strdup(arg); /* lives as long as cfg: kept for the process lifetime */
-	if (!s)
-		return errf(err, errlen, "out of memory");
 	struct disk_config *d = &cfg->disks[cfg->nr_disks];
 	memset(d, 0, sizeof(*d));
+	if (strlen(arg) >= sizeof(d->spec))
+		return errf(err, errlen, "--disk: argument longer than %zu characters", sizeof(d->spec) - 1);
+	char *s = strcpy(d->spec, arg);
 	char *save = NULL;
 	char *tok = strtok_r(s, ",", &save);
 	if (!tok || !*tok || s[0] == ',')

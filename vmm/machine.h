@@ -40,6 +40,7 @@ enum {
 };
 
 struct disk_config {
+	char spec[4200];    /* the --disk argument, split in place; path and options point into it */
 	const char *path;
 	const char *format; /* NULL: probe */
 	bool readonly;
