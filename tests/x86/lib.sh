@@ -42,10 +42,12 @@ guest_elf() {
 }
 
 # run_vmm BIN ELF OUT [minivmm args...]: OUT.txt = serial (no CRs), OUT.err = stderr, OUT.rc = status.
+# The guest gets --timeout 30 (a later --timeout overrides it); OUTER_TIMEOUT kills a VMM that
+# ignores it.
 run_vmm() {
 	local bin=$1 elf=$2 out=$3
 	shift 3
-	timeout -k 5 90 "$bin" --kernel "$elf" --mem 128M --timeout 30 "$@" </dev/null \
+	timeout -k 5 "${OUTER_TIMEOUT:-90}" "$bin" --kernel "$elf" --mem 128M --timeout 30 "$@" </dev/null \
 		>"$out.raw" 2>"$out.err"
 	echo $? >"$out.rc"
 	tr -d '\r' <"$out.raw" >"$out.txt"

@@ -13,11 +13,11 @@ no_line "$TMPDIR/reset.txt" 'did not reset' "the reset took effect"
 guest_fails "$TMPDIR/reset"
 
 if "$MINIVMM" --help 2>&1 | grep -q -- '--reboot'; then
-	run_vmm "$MINIVMM" "$elf" "$TMPDIR/reboot" --reboot --timeout 5
+	OUTER_TIMEOUT=30 run_vmm "$MINIVMM" "$elf" "$TMPDIR/reboot" --reboot --timeout 5
 	n=$(grep -c '^reset: resetting' "$TMPDIR/reboot.txt")
 	if [ "$n" -ge 2 ]; then ok "--reboot: the guest ran again after its reset ($n runs in 5 s)"
 	else bad "--reboot: the guest ran $n times in 5 s, want >= 2"; fi
-	expect_rc "$TMPDIR/reboot" 124 "--reboot: a guest that keeps resetting ends at --timeout"
+	expect_rc "$TMPDIR/reboot" 124 "--reboot: a guest that keeps resetting ends at --timeout (5 s)"
 fi
 
 if have_qemu; then
