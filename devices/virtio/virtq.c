@@ -117,14 +117,14 @@ static int elem_add(struct virtq *vq, struct virtq_elem *e, const struct vring_d
 		*why = "zero-length descriptor";
 		return -1;
 	}
-	*total += d->len;
-	if (*total > UINT32_MAX) {
-		*why = "descriptor chain longer than 4 GiB";
-		return -1;
-	}
 	uint8_t *p = gmem_ptr(vq->mem, d->addr, d->len);
 	if (!p) {
 		*why = "descriptor buffer is outside guest RAM";
+		return -1;
+	}
+	*total += d->len;
+	if (*total > UINT32_MAX) {
+		*why = "descriptor chain longer than 4 GiB"; /* the used ring's len is 32 bits */
 		return -1;
 	}
 	if (!writable && e->nr > e->nr_readable) {
