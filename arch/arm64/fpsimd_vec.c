@@ -84,6 +84,93 @@ static uint64_t three_same_elem(unsigned op, bool u, unsigned esz, uint64_t a, u
 	return 0;
 }
 
+/*
+ * Fast paths for the compares, min/max, add/sub and pairwise forms that string functions
+ * run in their inner loops: one typed loop per element size instead of the generic
+ * per-element switch. Returns false for everything else.
+ */
+#define FAST_LANES(M, UT, ST)								\
+	do {										\
+		unsigned cnt = (q ? 16 : 8) / sizeof(UT), h = cnt / 2;		\
+		const UT ones = (UT)~(UT)0;						\
+		switch (u << 5 | op) {							\
+		case 0x11: /* CMTST */							\
+			for (unsigned i = 0; i < cnt; i++)				\
+				t->M[i] = (n->M[i] & m->M[i]) ? ones : 0;		\
+			return true;							\
+		case 0x31: /* CMEQ */							\
+			for (unsigned i = 0; i < cnt; i++)				\
+				t->M[i] = n->M[i] == m->M[i] ? ones : 0;		\
+			return true;							\
+		case 0x26: /* CMHI */							\
+			for (unsigned i = 0; i < cnt; i++)				\
+				t->M[i] = n->M[i] > m->M[i] ? ones : 0;			\
+			return true;							\
+		case 0x27: /* CMHS */							\
+			for (unsigned i = 0; i < cnt; i++)				\
+				t->M[i] = n->M[i] >= m->M[i] ? ones : 0;		\
+			return true;							\
+		case 0x06: /* CMGT */							\
+			for (unsigned i = 0; i < cnt; i++)				\
+				t->M[i] = (ST)n->M[i] > (ST)m->M[i] ? ones : 0;		\
+			return true;							\
+		case 0x07: /* CMGE */							\
+			for (unsigned i = 0; i < cnt; i++)				\
+				t->M[i] = (ST)n->M[i] >= (ST)m->M[i] ? ones : 0;	\
+			return true;							\
+		case 0x10: /* ADD */							\
+			for (unsigned i = 0; i < cnt; i++)				\
+				t->M[i] = n->M[i] + m->M[i];				\
+			return true;							\
+		case 0x30: /* SUB */							\
+			for (unsigned i = 0; i < cnt; i++)				\
+				t->M[i] = n->M[i] - m->M[i];				\
+			return true;							\
+		case 0x2c: /* UMAX */							\
+			for (unsigned i = 0; i < cnt; i++)				\
+				t->M[i] = n->M[i] > m->M[i] ? n->M[i] : m->M[i];	\
+			return true;							\
+		case 0x2d: /* UMIN */							\
+			for (unsigned i = 0; i < cnt; i++)				\
+				t->M[i] = n->M[i] < m->M[i] ? n->M[i] : m->M[i];	\
+			return true;							\
+		case 0x34: /* UMAXP */							\
+			for (unsigned i = 0; i < h; i++) {				\
+				UT a = n->M[2 * i], b = n->M[2 * i + 1];		\
+				UT c = m->M[2 * i], e = m->M[2 * i + 1];		\
+				t->M[i] = a > b ? a : b;				\
+				t->M[h + i] = c > e ? c : e;				\
+			}								\
+			return true;							\
+		case 0x35: /* UMINP */							\
+			for (unsigned i = 0; i < h; i++) {				\
+				UT a = n->M[2 * i], b = n->M[2 * i + 1];		\
+				UT c = m->M[2 * i], e = m->M[2 * i + 1];		\
+				t->M[i] = a < b ? a : b;				\
+				t->M[h + i] = c < e ? c : e;				\
+			}								\
+			return true;							\
+		case 0x17: /* ADDP */							\
+			for (unsigned i = 0; i < h; i++) {				\
+				t->M[i] = n->M[2 * i] + n->M[2 * i + 1];		\
+				t->M[h + i] = m->M[2 * i] + m->M[2 * i + 1];		\
+			}								\
+			return true;							\
+		}									\
+		return false;								\
+	} while (0)
+
+static bool three_same_fast(unsigned op, bool u, unsigned esz, bool q, const union a64_vreg *n,
+			    const union a64_vreg *m, union a64_vreg *t)
+{
+	switch (esz) {
+	case 0: FAST_LANES(b, uint8_t, int8_t);
+	case 1: FAST_LANES(h, uint16_t, int16_t);
+	case 2: FAST_LANES(s, uint32_t, int32_t);
+	default: FAST_LANES(d, uint64_t, int64_t);
+	}
+}
+
 int simd_three_same(struct a64_fpsimd *fp, uint32_t insn, bool scalar)
 {
 	bool q = insn_bits(insn, 30, 1), u = insn_bits(insn, 29, 1);
@@ -156,6 +243,10 @@ int simd_three_same(struct a64_fpsimd *fp, uint32_t insn, bool scalar)
 		if (u)
 			return A64_FP_UNDEF;
 		break;
+	}
+	if (three_same_fast(op, u, esz, q, n, mv, &t)) {
+		vreg_write(fp, rd, &t, q);
+		return A64_FP_OK;
 	}
 	unsigned cnt = (q ? 16 : 8) >> esz;
 	bool pairwise = op >= 0x14 && op != 0x16;
