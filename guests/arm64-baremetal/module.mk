@@ -7,7 +7,7 @@ A64_BM_RT   := $(A64_BM_DIR)/rt_start.S $(A64_BM_DIR)/rt_lib.c $(A64_BM_DIR)/rt_
 A64_BM_CFLAGS := -O2 -g -std=gnu11 -ffreestanding -nostdlib -fno-pic -fno-pie -no-pie \
                  -mgeneral-regs-only -mstrict-align -fno-stack-protector -fno-builtin \
                  -Wall -Wextra -Werror -I$(A64_BM_DIR) -Wl,--build-id=none -Wl,-z,norelro -Wl,--no-warn-rwx-segments
-A64_BM_GUESTS := hello exceptions mmu timer psci reset mips
+A64_BM_GUESTS := hello exceptions mmu timer gic psci reset mips
 
 $(A64_BM_OUT)/%.elf: $(A64_BM_DIR)/%.c $(A64_BM_RT) $(A64_BM_DIR)/rt.h $(A64_BM_DIR)/guest.ld
 	@mkdir -p $(dir $@)
