@@ -39,7 +39,8 @@ int virtio_create_devices(struct machine *m, const struct virtio_slot *slots, un
 			log_error("--disk %s: more than %d disks", dc->path, MAX_DISKS);
 			return -ENOSPC;
 		}
-		unsigned flags = (dc->readonly ? BLK_OPEN_RDONLY : 0) | (cfg->snapshot ? BLK_OPEN_SNAPSHOT : 0);
+		/* A read-only disk needs no overlay under --snapshot, and must stay read-only to the guest. */
+		unsigned flags = dc->readonly ? BLK_OPEN_RDONLY : cfg->snapshot ? BLK_OPEN_SNAPSHOT : 0;
 		int err = blk_open(dc->path, dc->format, flags, &b);
 		if (err < 0)
 			return err; /* blk_open printed the line naming the file and the problem */
