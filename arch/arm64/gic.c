@@ -31,7 +31,6 @@ struct gic_irq {
 struct gic_cpu {
 	struct gic_irq priv[32];        /* banked SGIs and PPIs */
 	uint8_t sgi_sources[16];        /* per SGI: source CPUs whose request is pending */
-	uint8_t sgi_active_src[16];     /* per SGI: source of the acknowledged request */
 	uint32_t ctlr, pmr, bpr, abpr;
 	uint32_t apr[4];                /* active group priorities: bit n = priority n << 1 */
 	int output;
@@ -396,7 +395,6 @@ static uint32_t cpu_acknowledge(struct gic *g, unsigned cpu, int sel)
 	if (irq < 16) {
 		unsigned src = (unsigned)__builtin_ctz(c->sgi_sources[irq]);
 		c->sgi_sources[irq] &= (uint8_t)~(1u << src);
-		c->sgi_active_src[irq] = (uint8_t)src;
 		id |= src << 10;
 	}
 	s->latch = false; /* a level interrupt stays pending through its line */
