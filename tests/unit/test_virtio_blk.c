@@ -337,3 +337,79 @@ UNIT_TEST(virtio_blk, create_devices_maps_one_device_per_disk_in_the_board_slots
 	unlink(p1);
 	unlink(p2);
 }
+
+struct reset_arg {
+	struct tdrv *t;
+	bool done;
+};
+
+static void *reset_thread(void *opaque)
+{
+	struct reset_arg *a = opaque;
+	wr(a->t, 0x070, 0);
+	__atomic_store_n(&a->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+UNIT_TEST(virtio_blk, reset_waits_for_the_request_in_flight_then_starts_clean)
+{
+	struct tblk x;
+	tblk_init(&x, DISK, false, NULL, ALL_FEATURES | BLK_FEATURES, 16);
+	x.f->gated = true;
+	uint16_t *a = avail_ring(&x.t);
+	a[2] = blk_req(&x.t, 0, T_IN, 2, Q_DATA, 512, true);
+	__atomic_store_n(&a[1], 1, __ATOMIC_RELEASE);
+	wr(&x.t, 0x050, 0);
+	pthread_mutex_lock(&x.f->gate_lock);
+	while (!x.f->in_read)
+		pthread_cond_wait(&x.f->gate_cond, &x.f->gate_lock);
+	pthread_mutex_unlock(&x.f->gate_lock);
+
+	/* The driver resets while the backend is stuck: the reset must wait, not free the request. */
+	struct reset_arg ra = { .t = &x.t };
+	pthread_t th;
+	pthread_create(&th, NULL, reset_thread, &ra);
+	usleep(20000);
+	CU_ASSERT_FALSE(__atomic_load_n(&ra.done, __ATOMIC_ACQUIRE));
+	pthread_mutex_lock(&x.f->gate_lock);
+	x.f->gated = false;
+	pthread_cond_broadcast(&x.f->gate_cond);
+	pthread_mutex_unlock(&x.f->gate_lock);
+	pthread_join(th, NULL);
+	CU_ASSERT_TRUE(ra.done);
+	CU_ASSERT_EQUAL(rd(&x.t, 0x070), 0);
+	CU_ASSERT_EQUAL(rd(&x.t, 0x060), 0);
+	CU_ASSERT_EQUAL(x.t.level, 0);
+	/* And the device works from scratch. */
+	CU_ASSERT_EQUAL(tdrv_setup(&x.t, ALL_FEATURES | BLK_FEATURES, 16), 15);
+	tdrv_kick(&x.t, blk_req(&x.t, 0, T_IN, 4, Q_DATA, 512, true));
+	CU_ASSERT_EQUAL(used_idx(&x.t), 1);
+	CU_ASSERT_EQUAL(memcmp(gpa(&x.t, Q_DATA), x.f->data + 4 * 512, 512), 0);
+	tblk_free(&x);
+}
+
+UNIT_TEST(virtio_blk, several_disks_run_independently)
+{
+	struct tblk a, b;
+	tblk_init(&a, DISK, false, "a", ALL_FEATURES | BLK_FEATURES, 16);
+	tblk_init(&b, 2 * DISK, false, "b", ALL_FEATURES | BLK_FEATURES, 16);
+	/* Disk a is stuck in a read; disk b completes its request meanwhile. */
+	a.f->gated = true;
+	uint16_t *ar = avail_ring(&a.t);
+	ar[2] = blk_req(&a.t, 0, T_IN, 0, Q_DATA, 512, true);
+	__atomic_store_n(&ar[1], 1, __ATOMIC_RELEASE);
+	wr(&a.t, 0x050, 0);
+	memset(gpa(&b.t, Q_DATA), 0x77, 512);
+	tdrv_kick(&b.t, blk_req(&b.t, 0, T_OUT, 3000, Q_DATA, 512, false));
+	CU_ASSERT_EQUAL(blk_status(&b.t, 0), 0);
+	CU_ASSERT_EQUAL(b.f->data[3000 * 512], 0x77);
+	CU_ASSERT_EQUAL(used_idx(&a.t), 0);
+	pthread_mutex_lock(&a.f->gate_lock);
+	a.f->gated = false;
+	pthread_cond_broadcast(&a.f->gate_cond);
+	pthread_mutex_unlock(&a.f->gate_lock);
+	virtio_drain(a.t.d);
+	CU_ASSERT_EQUAL(used_idx(&a.t), 1);
+	tblk_free(&a);
+	tblk_free(&b);
+}

@@ -37,6 +37,26 @@ UNIT_TEST(virtq, registers_identify_a_version_2_device)
 	wr(&x.t, 0x0ac, 0);
 	CU_ASSERT_EQUAL(rd(&x.t, 0x0b0), 0xffffffffu); /* no shared memory region */
 	CU_ASSERT_EQUAL(rd(&x.t, 0x0fc), 0);
+	wr(&x.t, 0x014, 2); /* feature words past 63 */
+	CU_ASSERT_EQUAL(rd(&x.t, 0x010), 0);
+	tblk_free(&x);
+}
+
+UNIT_TEST(virtq, queue_ready_reads_back_and_zero_disables)
+{
+	struct tblk x;
+	blk_up(&x, ALL_FEATURES, 16);
+	CU_ASSERT_EQUAL(rd(&x.t, 0x044), 1);
+	/* Layout writes while ready are ignored (§4.2.3.2). */
+	wr(&x.t, 0x038, 8);
+	wr(&x.t, 0x044, 0);
+	CU_ASSERT_EQUAL(rd(&x.t, 0x044), 0);
+	wr(&x.t, 0x050, 0);
+	virtio_drain(x.t.d);
+	CU_ASSERT_EQUAL(rd(&x.t, 0x070) & 64, 0);
+	wr(&x.t, 0x044, 1);
+	tdrv_kick(&x.t, blk_req(&x.t, 0, T_IN, 0, Q_DATA, 512, true));
+	CU_ASSERT_EQUAL(used_idx(&x.t), 1);
 	tblk_free(&x);
 }
 
