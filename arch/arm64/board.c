@@ -201,14 +201,14 @@ static int board_boot(struct machine *m, struct arm64_board *b, const struct arm
 	if ((ret = board_place(m, b, &img, initrd_len)) < 0)
 		goto out;
 
-	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
-		memset(seed, 0, sizeof(seed));
+	/* Seeds the guest's RNG early (Linux credits it); left out rather than faked if unavailable. */
+	bool have_seed = getrandom(seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed);
 	struct arm64_fdt_config fc = {
 		.ram_base = VIRT_RAM, .ram_size = cfg->mem_size, .nr_cpus = (unsigned)cfg->cpus,
 		.bootargs = m->cmdline,
 		.initrd_start = b->initrd_addr, .initrd_end = b->initrd_addr + initrd_len,
 		.virtio = virtio, .nr_virtio = nr_virtio,
-		.rng_seed = seed, .rng_seed_len = sizeof(seed),
+		.rng_seed = have_seed ? seed : NULL, .rng_seed_len = have_seed ? sizeof(seed) : 0,
 	};
 	fdt = malloc(ARM64_FDT_MAX);
 	if (!fdt) {
