@@ -219,6 +219,16 @@ static inline void a64_set_sp(struct a64_cpu *cpu, uint64_t v)
 	cpu->sp_el[cpu->spidx] = v;
 }
 
+/*
+ * End the current run slice after this instruction (PSTATE or timer changed: the run loop must
+ * look at interrupts). icount was credited for the whole slice up front; take back the rest.
+ */
+static inline void a64_end_slice(struct a64_cpu *cpu)
+{
+	cpu->icount -= cpu->budget;
+	cpu->budget = 0;
+}
+
 /* interp.c: execute up to n instructions (fewer if something ends the slice). */
 void a64_exec(struct a64_cpu *cpu, int64_t n);
 

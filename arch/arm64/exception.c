@@ -35,7 +35,7 @@ static uint64_t take(struct a64_cpu *cpu, uint64_t elr, unsigned type)
 	cpu->daif = PSTATE_DAIF;
 	cpu->excl_valid = false;
 	a64_set_el_sp(cpu, 1, 1);
-	cpu->budget = 0; /* new PSTATE: let the run loop re-check interrupts */
+	a64_end_slice(cpu); /* new PSTATE: let the run loop re-check interrupts */
 	return (cpu->vbar & ~0x7ffULL) + off + type;
 }
 

@@ -544,7 +544,7 @@ static uint64_t exec_branch_sys(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 			if (opc == 0 && ll == 2) { /* HVC */
 				if (cpu->el == 0 || !cpu->plat.hvc || !cpu->plat.hvc(cpu->plat.opaque, cpu))
 					break;
-				cpu->budget = 0; /* PSCI may have changed the machine state */
+				a64_end_slice(cpu); /* PSCI may have changed the machine state */
 				return pc + 4;
 			}
 			if (opc == 1 && ll == 0)
@@ -568,7 +568,7 @@ static uint64_t exec_branch_sys(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 			case 4: /* ERET */
 				if (rn != 31 || cpu->el == 0)
 					break;
-				cpu->budget = 0;
+				a64_end_slice(cpu);
 				return a64_eret(cpu);
 			}
 		}
@@ -590,6 +590,44 @@ static uint64_t exec_fpsimd(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 	return pc + 4;
 }
 
+/*
+ * The commonest loads/stores inline: LDR/STR (unsigned offset) and LDP/STP of general-purpose
+ * registers; everything else goes to interp_ldst.c.
+ */
+static inline uint64_t exec_ldst_fast(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
+{
+	unsigned rt = insn & 31, rn = (insn >> 5) & 31;
+	if ((insn & 0x3f800000) == 0x39000000) { /* STR/LDR (unsigned offset), zero-extending */
+		unsigned size = insn >> 30, mmu = a64_mmu_idx(cpu);
+		uint64_t va = rsp(cpu, rn) + ((uint64_t)((insn >> 10) & 0xfff) << size);
+		if (insn & (1u << 22))
+			wx(cpu, rt, a64_ld(cpu, va, 1u << size, mmu));
+		else
+			a64_st(cpu, va, cpu->x[rt], 1u << size, mmu);
+		return pc + 4;
+	}
+	if ((insn & 0x7e000000) == 0x28000000 && (insn & 0x80000000)) { /* LDP/STP X */
+		unsigned type = (insn >> 23) & 3, rt2 = (insn >> 10) & 31, mmu = a64_mmu_idx(cpu);
+		if (type == 0 && rt2 == rt && (insn & (1u << 22)))
+			return a64_exec_ldst(cpu, insn, pc);
+		uint64_t base = rsp(cpu, rn);
+		uint64_t off = (uint64_t)sext((insn >> 15) & 0x7f, 7) * 8;
+		uint64_t va = type == 1 ? base : base + off;
+		if (insn & (1u << 22)) {
+			uint64_t a = a64_ld(cpu, va, 8, mmu), b = a64_ld(cpu, va + 8, 8, mmu);
+			wx(cpu, rt, a);
+			wx(cpu, rt2, b);
+		} else {
+			a64_st(cpu, va, cpu->x[rt], 8, mmu);
+			a64_st(cpu, va + 8, cpu->x[rt2], 8, mmu);
+		}
+		if (type & 1)
+			wsp(cpu, rn, base + off);
+		return pc + 4;
+	}
+	return a64_exec_ldst(cpu, insn, pc);
+}
+
 static inline uint64_t exec_one(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 {
 	switch ((insn >> 25) & 15) {
@@ -598,7 +636,7 @@ static inline uint64_t exec_one(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 	case 10: case 11:
 		return exec_branch_sys(cpu, insn, pc);
 	case 4: case 6: case 12: case 14:
-		return a64_exec_ldst(cpu, insn, pc);
+		return exec_ldst_fast(cpu, insn, pc);
 	case 5: case 13:
 		return exec_dp_reg(cpu, insn, pc);
 	case 7: case 15:
@@ -613,6 +651,7 @@ void a64_exec(struct a64_cpu *cpu, int64_t n)
 	jmp_buf jb;
 
 	cpu->budget = n;
+	cpu->icount += n; /* the unexecuted rest is taken back below or by a64_end_slice() */
 	cpu->fault_jmp = &jb;
 	/* A faulting access longjmps back here after taking the exception (cpu->pc = vector). */
 	setjmp(jb);
@@ -624,8 +663,9 @@ void a64_exec(struct a64_cpu *cpu, int64_t n)
 		/* fetch_host points at a whole RAM page and pc is 4-byte aligned within it. */
 		memcpy(&insn, cpu->fetch_host + (pc & 0xfff), 4);
 		cpu->budget--;
-		cpu->icount++;
 		cpu->pc = exec_one(cpu, insn, pc);
 	}
+	cpu->icount -= cpu->budget;
+	cpu->budget = 0;
 	cpu->fault_jmp = NULL;
 }

@@ -59,7 +59,7 @@ static bool sysreg_access(struct a64_cpu *cpu, uint32_t key, bool read, uint64_t
 			*val = cpu->daif;
 		} else {
 			cpu->daif = *val & PSTATE_DAIF;
-			cpu->budget = 0;
+			a64_end_slice(cpu);
 		}
 		return true;
 	case SYSREG(3, 3, 4, 4, 0): /* FPCR */
@@ -321,11 +321,11 @@ static uint64_t exec_hint(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 			return a64_take_sync(cpu, pc, EC_WFX, 0x1e00000);
 		if (!atomic_load(&cpu->irq_level))
 			cpu->halted = true;
-		cpu->budget = 0;
+		a64_end_slice(cpu);
 	} else if (op == 2 || op == 1) { /* WFE, YIELD: nothing to wait for on one CPU */
 		if (op == 2 && cpu->el == 0 && !(cpu->sctlr & (1ULL << 18)))
 			return a64_take_sync(cpu, pc, EC_WFX, 0x1e00001);
-		cpu->budget = 0;
+		a64_end_slice(cpu);
 	}
 	/* All other hints (NOP, SEV, SEVL, ESB, PSB, CSDB, BTI, PAC*SP ...) are NOPs. */
 	return pc + 4;
@@ -366,7 +366,7 @@ uint64_t a64_exec_system(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 				cpu->daif |= imm << 6;
 			else
 				cpu->daif &= ~(imm << 6);
-			cpu->budget = 0;
+			a64_end_slice(cpu);
 			return pc + 4;
 		}
 	}
