@@ -1,4 +1,5 @@
-/* GICv2 model (arch/arm64/gic.c): the state machine of IHI 0048B driven through its registers. */
+/* GICv2 model (arch/arm64/gic.c): the state machine of IHI 0048B driven through its registers; and
+ * PSCI (arch/arm64/psci.c), the board's other guest-facing interface. */
 #include "tests/unit/unit.h"
 
 #include "arch/arm64/board.h"
@@ -283,4 +284,48 @@ UNIT_TEST(gic, bad_guest_accesses_are_ignored)
 	gic_set_irq(g, 0, 5000, 1);
 	CU_ASSERT_EQUAL(out_level, 0);
 	gic_free(g);
+}
+
+/* The board's other guest-facing interface, PSCI 0.2 over HVC (arch/arm64/psci.c, DEN0022D). */
+UNIT_SUITE(psci);
+
+static int64_t psci(uint64_t fn, uint64_t a1, uint64_t a2)
+{
+	const uint64_t x[4] = { fn, a1, a2, 0 };
+	return psci_call(NULL, 0, 1, x);
+}
+
+UNIT_TEST(psci, version_and_migration_as_linux_probes_them)
+{
+	CU_ASSERT_EQUAL(psci(PSCI_FN_VERSION, 0, 0), 2);
+	CU_ASSERT_EQUAL(psci(PSCI_FN_MIGRATE_INFO_TYPE, 0, 0), 2);
+	CU_ASSERT_EQUAL(psci(PSCI_FN_MIGRATE, 0, 0), PSCI_NOT_SUPPORTED);
+	CU_ASSERT_EQUAL(psci(PSCI_FN64_MIGRATE_INFO_UP_CPU, 0, 0), PSCI_NOT_SUPPORTED);
+	/* upper half of x0 ignored: the function ID is w0 (SMCCC §2.5) */
+	CU_ASSERT_EQUAL(psci(0xffffffff00000000ull | PSCI_FN_VERSION, 0, 0), 2);
+}
+
+UNIT_TEST(psci, cpu_on_and_affinity_info_on_one_cpu)
+{
+	CU_ASSERT_EQUAL(psci(PSCI_FN64_CPU_ON, 0, 0x40080000), PSCI_ALREADY_ON);
+	CU_ASSERT_EQUAL(psci(PSCI_FN64_CPU_ON, 1, 0x40080000), PSCI_INVALID_PARAMS);
+	CU_ASSERT_EQUAL(psci(PSCI_FN64_CPU_ON, 0x100, 0x40080000), PSCI_INVALID_PARAMS); /* Aff1 */
+	/* SMC32 CPU_ON: upper bits of the target are ignored */
+	CU_ASSERT_EQUAL(psci(PSCI_FN_CPU_ON, 0xff00000000ull, 0), PSCI_ALREADY_ON);
+	CU_ASSERT_EQUAL(psci(PSCI_FN64_AFFINITY_INFO, 0, 0), 0);
+	CU_ASSERT_EQUAL(psci(PSCI_FN64_AFFINITY_INFO, 3, 0), PSCI_INVALID_PARAMS);
+	CU_ASSERT_EQUAL(psci(PSCI_FN64_AFFINITY_INFO, 0, 1), 0); /* the cluster is on */
+	CU_ASSERT_EQUAL(psci(PSCI_FN64_AFFINITY_INFO, 0, 4), PSCI_INVALID_PARAMS);
+	CU_ASSERT_EQUAL(psci(PSCI_FN_CPU_OFF, 0, 0), PSCI_DENIED);
+	CU_ASSERT_EQUAL(psci(PSCI_FN64_CPU_SUSPEND, 0, 0), PSCI_SUCCESS);
+}
+
+UNIT_TEST(psci, unknown_functions_are_not_supported)
+{
+	CU_ASSERT_EQUAL(psci(0x8400ff00u, 0, 0), PSCI_NOT_SUPPORTED);
+	CU_ASSERT_EQUAL(psci(0xc2000000u, 0, 0), PSCI_NOT_SUPPORTED);
+	CU_ASSERT_EQUAL(psci(0x8400000au, 0, 0), PSCI_NOT_SUPPORTED); /* PSCI_FEATURES is 1.0 */
+	CU_ASSERT_EQUAL(psci(SMCCC_VERSION, 0, 0), 0x10001);
+	CU_ASSERT_EQUAL(psci(SMCCC_ARCH_FEATURES, SMCCC_ARCH_FEATURES, 0), 0);
+	CU_ASSERT_EQUAL(psci(SMCCC_ARCH_FEATURES, 0x80008000u, 0), PSCI_NOT_SUPPORTED); /* WORKAROUND_1 */
 }
