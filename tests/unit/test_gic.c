@@ -1,5 +1,7 @@
-/* GICv2 model (arch/arm64/gic.c): the state machine of IHI 0048B driven through its registers; and
- * PSCI (arch/arm64/psci.c), the board's other guest-facing interface. */
+/*
+ * GICv2 model (arch/arm64/gic.c): the state machine of IHI 0048B driven through its registers; and
+ * PSCI (arch/arm64/psci.c), the board's other guest-facing interface.
+ */
 #include "tests/unit/unit.h"
 
 #include "arch/arm64/board.h"
