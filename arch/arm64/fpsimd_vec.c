@@ -365,6 +365,50 @@ static unsigned clz_elem(uint64_t v, unsigned esz)
 	return v ? __builtin_clzll(v) - (64 - bits) : bits;
 }
 
+/* Byte-lane fast path of two-register misc: the compares with zero, REV, CNT, NOT. */
+static bool two_misc_bytes(unsigned op, bool u, bool q, const union a64_vreg *n, union a64_vreg *t)
+{
+	unsigned cnt = q ? 16 : 8;
+
+	switch (u << 5 | op) {
+	case 0x00: case 0x20: case 0x01: { /* REV64, REV32, REV16 */
+		unsigned x = op ? 1 : u ? 3 : 7;
+		for (unsigned i = 0; i < cnt; i++)
+			t->b[i] = n->b[i ^ x];
+		return true;
+	}
+	case 0x05: /* CNT */
+		for (unsigned i = 0; i < cnt; i++)
+			t->b[i] = __builtin_popcount(n->b[i]);
+		return true;
+	case 0x25: /* NOT */
+		for (unsigned i = 0; i < cnt; i++)
+			t->b[i] = ~n->b[i];
+		return true;
+	case 0x08: /* CMGT #0 */
+		for (unsigned i = 0; i < cnt; i++)
+			t->b[i] = (int8_t)n->b[i] > 0 ? 0xff : 0;
+		return true;
+	case 0x09: /* CMEQ #0 */
+		for (unsigned i = 0; i < cnt; i++)
+			t->b[i] = n->b[i] == 0 ? 0xff : 0;
+		return true;
+	case 0x0a: /* CMLT #0 */
+		for (unsigned i = 0; i < cnt; i++)
+			t->b[i] = (int8_t)n->b[i] < 0 ? 0xff : 0;
+		return true;
+	case 0x28: /* CMGE #0 */
+		for (unsigned i = 0; i < cnt; i++)
+			t->b[i] = (int8_t)n->b[i] >= 0 ? 0xff : 0;
+		return true;
+	case 0x29: /* CMLE #0 */
+		for (unsigned i = 0; i < cnt; i++)
+			t->b[i] = (int8_t)n->b[i] <= 0 ? 0xff : 0;
+		return true;
+	}
+	return false;
+}
+
 int simd_two_misc(struct a64_fpsimd *fp, uint32_t insn, bool scalar)
 {
 	bool q = insn_bits(insn, 30, 1), u = insn_bits(insn, 29, 1);
@@ -417,6 +461,10 @@ int simd_two_misc(struct a64_fpsimd *fp, uint32_t insn, bool scalar)
 		}
 	} else if (esz == 3 && !q) {
 		return A64_FP_UNDEF;
+	}
+	if (!scalar && esz == 0 && two_misc_bytes(op, u, q, n, &t)) {
+		vreg_write(fp, rd, &t, q);
+		return A64_FP_OK;
 	}
 	if (op == 0x13) { /* SHLL, SHLL2 */
 		if (!u || esz == 3)
@@ -517,6 +565,14 @@ int simd_across(struct a64_fpsimd *fp, uint32_t insn)
 	if (esz == 3 || (esz == 2 && !q) ||
 	    (op != 0x03 && op != 0x0a && op != 0x1a && (op != 0x1b || u)))
 		return A64_FP_UNDEF;
+	if (esz == 0 && u && (op == 0x0a || op == 0x1a)) { /* UMAXV, UMINV on bytes */
+		uint8_t acc = n->b[0];
+		for (unsigned i = 1; i < cnt; i++)
+			acc = (op == 0x0a) == (n->b[i] > acc) ? n->b[i] : acc;
+		t.b[0] = acc;
+		vreg_write(fp, rd, &t, false);
+		return A64_FP_OK;
+	}
 	i128 acc = simd_ext(vreg_get(n, esz, 0), esz, u);
 	for (unsigned i = 1; i < cnt; i++) {
 		i128 v = simd_ext(vreg_get(n, esz, i), esz, u);
