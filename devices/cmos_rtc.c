@@ -6,9 +6,10 @@
  *
  * Time comes from the guest wall clock (rtc_clock), so nothing ticks while nobody looks: the
  * time registers are computed on read, and the interrupt flags are brought up to date lazily on each
- * access (cmos_advance) for the interval since the previous one. The update cycle is modelled as
- * instantaneous at each second boundary, with UIP high for the 244 us before it (datasheet "Update
- * cycle"). A timer wakes the main loop only when an enabled interrupt (PIE/AIE/UIE) is due and the
+ * access (cmos_advance) for the interval since the previous one. The update cycle ends at each
+ * second boundary of the guest clock: the registers change and UF/AF are set there, and UIP is high
+ * for the 244 us before the cycle starts plus the 1984 us it lasts with a 32.768 kHz time base
+ * (datasheet "Update cycle"; Linux's mc146818_get_time polls up to ~2 ms for it). A timer wakes the main loop only when an enabled interrupt (PIE/AIE/UIE) is due and the
  * IRQ line is low. While the clock is stopped (SET, or the divider held in reset) registers 0-9 and
  * 0x32 hold the frozen time in cmos[], where the guest's writes land; restarting moves the clock's
  * offset to the written time.
@@ -49,7 +50,7 @@ enum {
 
 #define NS_PER_SEC 1000000000LL
 #define TICKS_PER_SEC 32768 /* the time base the divider chain produces from a 32.768 kHz crystal */
-#define UIP_TICKS 8         /* UIP rises 244 us (8 ticks) before the update */
+#define UIP_TICKS (8 + 65)  /* UIP: 244 us (8 ticks) before the cycle + its 1984 us (65 ticks) */
 #define SEC_PER_DAY 86400
 
 struct cmos_rtc {
@@ -61,6 +62,7 @@ struct cmos_rtc {
 	bool nmi_masked;
 	uint8_t cmos[128];
 	int64_t last_ns; /* register C's flags are up to date up to this guest time */
+	int64_t last_read_ns; /* guest time of the last data-port read */
 	bool irq_level;
 };
 
@@ -281,12 +283,18 @@ static bool is_time_reg(uint8_t idx)
 	       (idx >= RTC_DAY_OF_WEEK && idx <= RTC_YEAR) || idx == RTC_CENTURY;
 }
 
+/* The guest clock moved: no flags, and no unseen update, for the time it skipped. */
+static void cmos_rebase(struct cmos_rtc *rtc)
+{
+	rtc->last_ns = rtc->last_read_ns = rtc_clock_ns(&rtc->clock);
+}
+
 /* After a write to A or B: a clock that starts again takes the time the guest left in cmos[]. */
 static void cmos_restart(struct cmos_rtc *rtc, bool was_running)
 {
 	if (!was_running && time_runs(rtc)) {
 		rtc_clock_set_seconds(&rtc->clock, cmos_load_time(rtc, rtc->cmos[RTC_REG_B]));
-		rtc->last_ns = rtc_clock_ns(&rtc->clock);
+		cmos_rebase(rtc);
 	}
 }
 
@@ -302,7 +310,7 @@ static void cmos_write_reg(struct cmos_rtc *rtc, uint8_t idx, uint8_t val, int64
 		c[idx] = val;
 		if (running) { /* a write without SET takes effect at once (as QEMU) */
 			rtc_clock_set_seconds(&rtc->clock, cmos_load_time(rtc, c[RTC_REG_B]));
-			rtc->last_ns = rtc_clock_ns(&rtc->clock);
+			cmos_rebase(rtc);
 		}
 		return;
 	}
@@ -314,7 +322,7 @@ static void cmos_write_reg(struct cmos_rtc *rtc, uint8_t idx, uint8_t val, int64
 			/* Leaving divider reset: the first update comes 500 ms later (datasheet, DV bits). */
 			int64_t sec = floor_div(rtc_clock_ns(&rtc->clock), NS_PER_SEC);
 			rtc_clock_set_ns(&rtc->clock, sec * NS_PER_SEC + NS_PER_SEC / 2);
-			rtc->last_ns = rtc_clock_ns(&rtc->clock);
+			cmos_rebase(rtc);
 		}
 		cmos_restart(rtc, running);
 		break;
@@ -340,7 +348,8 @@ static void cmos_write_reg(struct cmos_rtc *rtc, uint8_t idx, uint8_t val, int64
 	}
 }
 
-static uint8_t cmos_read_reg(struct cmos_rtc *rtc, uint8_t idx, int64_t now)
+/* update_unseen: an update happened since the previous access (see cmos_rtc_read). */
+static uint8_t cmos_read_reg(struct cmos_rtc *rtc, uint8_t idx, int64_t now, bool update_unseen)
 {
 	uint8_t *c = rtc->cmos;
 
@@ -352,7 +361,7 @@ static uint8_t cmos_read_reg(struct cmos_rtc *rtc, uint8_t idx, int64_t now)
 	switch (idx) {
 	case RTC_REG_A: {
 		int64_t ticks = ns_to_ticks(now) - floor_div(now, NS_PER_SEC) * TICKS_PER_SEC;
-		bool uip = time_runs(rtc) && ticks >= TICKS_PER_SEC - UIP_TICKS;
+		bool uip = time_runs(rtc) && (ticks >= TICKS_PER_SEC - UIP_TICKS || update_unseen);
 		return c[RTC_REG_A] | (uip ? REG_A_UIP : 0);
 	}
 	case RTC_REG_C: {
@@ -375,12 +384,22 @@ static void cmos_rtc_read(void *opaque, uint64_t offset, void *data, unsigned le
 
 	pthread_mutex_lock(&rtc->lock);
 	int64_t now = rtc_clock_ns(&rtc->clock);
+	/*
+	 * The first data read after an update completes it, as QEMU's update timer does: if the guest
+	 * read nothing during that update's UIP window (descheduled on a loaded host), a read of A
+	 * still shows UIP once, so every update is seen in progress. The time registers already hold the new
+	 * second; UIP only asks the reader to look again.
+	 */
+	int64_t window = floor_div(now, NS_PER_SEC) * TICKS_PER_SEC - UIP_TICKS; /* last update's UIP */
+	bool update_unseen = time_runs(rtc) && ns_to_ticks(rtc->last_read_ns) < window;
 	cmos_advance(rtc, now);
 	for (unsigned i = 0; i < len; i++) {
 		if (offset + i == 0) {
 			out[i] = 0xff; /* the index port is write-only on PCs */
 		} else if (offset + i == 1) {
-			out[i] = cmos_read_reg(rtc, rtc->index, now);
+			out[i] = cmos_read_reg(rtc, rtc->index, now, update_unseen);
+			rtc->last_read_ns = now;
+			update_unseen = false;
 			if (rtc->index == RTC_REG_C) {
 				cmos_update_irq(rtc);
 				cmos_rearm(rtc, now);
@@ -478,7 +497,7 @@ struct cmos_rtc *cmos_rtc_new(struct irq_line irq, const struct vm_config *cfg)
 	rtc->cmos[RTC_REG_D] = REG_D_VRT;
 	if (cfg && cfg->cpus > 0)
 		rtc->cmos[RTC_CPUS] = (uint8_t)(cfg->cpus - 1); /* SeaBIOS/QEMU: CPU count - 1 */
-	rtc->last_ns = rtc_clock_ns(&rtc->clock);
+	rtc->last_ns = rtc->last_read_ns = rtc_clock_ns(&rtc->clock);
 	cmos_store_time(rtc, floor_div(rtc->last_ns, NS_PER_SEC), rtc->cmos[RTC_REG_B]);
 	return rtc;
 }

@@ -139,17 +139,48 @@ UNIT_TEST(cmos_rtc, twelve_hour_mode_sets_pm_bit_and_maps_midnight_and_noon_to_1
 	teardown(rtc);
 }
 
-UNIT_TEST(cmos_rtc, uip_is_set_in_the_244us_before_each_update)
+UNIT_TEST(cmos_rtc, uip_covers_244us_plus_the_1984us_update_cycle_before_the_seconds_change)
 {
 	struct cmos_rtc *rtc = setup_at(2025, 6, 1, 12, 0, 0);
-	host_ns += 999700000; /* 300 us before the update */
+	host_ns += 997700000; /* 2300 us before the seconds change */
 	CU_ASSERT_EQUAL(rd(rtc, 0x0a) & 0x80, 0);
-	host_ns += 100000; /* 200 us before */
+	host_ns += 100000; /* 2200 us before: inside 244 + 1984 us */
+	CU_ASSERT_EQUAL(rd(rtc, 0x0a) & 0x80, 0x80);
+	host_ns += 2000000; /* 200 us before */
 	CU_ASSERT_EQUAL(rd(rtc, 0x0a) & 0x80, 0x80);
 	CU_ASSERT_EQUAL(rd(rtc, 0x00), 0x00);
-	host_ns += 200000; /* just after */
+	host_ns += 200000; /* just after: new second, UIP low */
 	CU_ASSERT_EQUAL(rd(rtc, 0x0a) & 0x80, 0);
 	CU_ASSERT_EQUAL(rd(rtc, 0x00), 0x01);
+	wr(rtc, 0x0b, 0x82); /* SET: no updates, so no UIP */
+	host_ns += 999000000;
+	CU_ASSERT_EQUAL(rd(rtc, 0x0a) & 0x80, 0);
+	teardown(rtc);
+}
+
+UNIT_TEST(cmos_rtc, a_reader_that_slept_through_the_uip_window_still_sees_one_update)
+{
+	struct cmos_rtc *rtc = setup_at(2025, 6, 1, 12, 0, 0);
+	host_ns += 500000000;
+	CU_ASSERT_EQUAL(rd(rtc, 0x0a) & 0x80, 0);
+	host_ns += 600000000; /* descheduled across the update */
+	uint8_t idx = 0x0a, v = 0;
+	cmos_rtc_ops.write(rtc, 0, &idx, 1); /* selecting a register observes nothing */
+	cmos_rtc_ops.read(rtc, 1, &v, 1);
+	CU_ASSERT_EQUAL(v & 0x80, 0x80);
+	cmos_rtc_ops.read(rtc, 1, &v, 1);
+	CU_ASSERT_EQUAL(v & 0x80, 0);
+	host_ns += NS;
+	CU_ASSERT_EQUAL(rd(rtc, 0x00), 0x02);    /* a time read observes the update ... */
+	cmos_rtc_ops.write(rtc, 0, &idx, 1);
+	cmos_rtc_ops.read(rtc, 1, &v, 1);
+	CU_ASSERT_EQUAL(v & 0x80, 0);            /* ... so A does not report it again */
+	host_ns += NS;
+	cmos_rtc_ops.read(rtc, 1, &v, 1);        /* index still at A, as in a sampling loop */
+	CU_ASSERT_EQUAL(v & 0x80, 0x80);
+	cmos_rtc_ops.read(rtc, 1, &v, 1);
+	CU_ASSERT_EQUAL(v & 0x80, 0);
+	CU_ASSERT_EQUAL(rd(rtc, 0x00), 0x03);
 	teardown(rtc);
 }
 
@@ -416,13 +447,13 @@ UNIT_TEST(cmos_rtc, update_interrupt_arrives_through_the_event_loop_timer)
 	cmos_rtc_free(rtc);
 }
 
-/* drivers/rtc/lib mc146818_get_time(): sample seconds, skip UIP, read, re-check seconds. */
+/* drivers/rtc/mc146818-lib.c mc146818_get_time(): sample seconds; while UIP, mdelay(1) and retry. */
 static int linux_get_time(struct cmos_rtc *rtc, uint8_t t[8])
 {
-	for (int i = 0; i < 10; i++) {
+	for (int i = 0; i < 100; i++) {
 		uint8_t sec = rd(rtc, 0x00);
 		if (rd(rtc, 0x0a) & 0x80) {
-			host_ns += 100000; /* udelay(100) */
+			host_ns += 1000000; /* mdelay(1) */
 			continue;
 		}
 		if (sec != rd(rtc, 0x00))
@@ -441,7 +472,7 @@ UNIT_TEST(cmos_rtc, linux_set_time_then_get_time_round_trips)
 	struct cmos_rtc *rtc = setup_at(2025, 6, 1, 12, 0, 0);
 	uint8_t t[8];
 
-	host_ns += 999900000; /* inside the UIP window: the reader must wait it out */
+	host_ns += 999000000; /* inside the UIP window: the reader must wait it out */
 	CU_ASSERT_EQUAL(linux_get_time(rtc, t), 0);
 	CU_ASSERT_EQUAL(t[0], 0x01);
 	uint8_t save_control = rd(rtc, 0x0b);
