@@ -25,8 +25,11 @@ static int64_t psci_affinity_info(uint64_t mpidr, uint64_t level, unsigned nr_cp
 	unsigned cpu;
 	if (level > 3)
 		return PSCI_INVALID_PARAMS;
-	if (level > 0)
-		return (mpidr & ~0xffull & ~(0xffffffffffull << (8 * level))) ? PSCI_INVALID_PARAMS : PSCI_AFF_ON;
+	if (level > 0) {
+		/* Affinity fields below the level are ignored; ours above it are all 0 (one cluster). */
+		uint64_t fields = 0xff00ffffffull & ~((1ull << (8 * level)) - 1);
+		return (mpidr & fields) ? PSCI_INVALID_PARAMS : PSCI_AFF_ON;
+	}
 	return psci_mpidr_to_cpu(mpidr, nr_cpus, &cpu) ? PSCI_AFF_ON : PSCI_INVALID_PARAMS;
 }
 
