@@ -14,9 +14,10 @@
 #define GICC_IAR        (GICC_BASE + 0x0c)
 #define GICC_EOIR       (GICC_BASE + 0x10)
 #define VTIMER_IRQ      27
+#define PTIMER_IRQ      30
 #define TICKS           10
 
-static volatile int ticks, wrong_irqs;
+static volatile int ticks, wrong_irqs, pticks;
 static volatile uint64_t ctl_in_irq;
 static uint64_t interval;
 
@@ -26,7 +27,11 @@ static void on_irq(struct rt_frame *f)
 	(void)f;
 	if ((iar & 0x3ff) == 1023)
 		return; /* spurious */
-	if ((iar & 0x3ff) != VTIMER_IRQ) {
+	if ((iar & 0x3ff) == PTIMER_IRQ) {
+		pticks++;
+		write_sysreg(cntp_ctl_el0, 0);
+		isb();
+	} else if ((iar & 0x3ff) != VTIMER_IRQ) {
 		wrong_irqs++;
 	} else {
 		ctl_in_irq = read_sysreg(cntv_ctl_el0);
@@ -79,5 +84,19 @@ int main(void)
 	CHECK_EQ(mmio_read32(GICD_ISPENDR0) & (1u << VTIMER_IRQ), 1u << VTIMER_IRQ,
 		 "unmasked timer: PPI 27 pending at the GIC");
 	write_sysreg(cntv_ctl_el0, 0);
+	isb();
+
+	/* The EL1 physical timer is wired to PPI 30. */
+	*(volatile uint8_t *)(GICD_IPRIORITYR + PTIMER_IRQ) = 0x80;
+	mmio_write32(GICD_ISENABLER0, 1u << PTIMER_IRQ);
+	write_sysreg(cntp_tval_el0, interval);
+	write_sysreg(cntp_ctl_el0, 1);
+	isb();
+	__asm__ volatile("msr daifclr, #2" ::: "memory");
+	while (pticks < 1)
+		__asm__ volatile("wfi" ::: "memory");
+	__asm__ volatile("msr daifset, #2" ::: "memory");
+	CHECK_EQ(pticks, 1, "physical timer interrupt on PPI 30");
+	CHECK_EQ(wrong_irqs, 0, "no other interrupt IDs");
 	return 0;
 }
