@@ -24,6 +24,16 @@ expect_line "$TMPDIR/hello.txt" '^hello: memmap 0x0000000000100000-0x0000000007f
 expect_line "$TMPDIR/hello.txt" '^hello: memmap 0x0000000000000000-0x00000000000[0-9a-f]{5} ram' \
 	"memory map: low RAM from 0"
 
+# More RAM than fits below the 32-bit MMIO hole: the rest is mapped from 4 GiB (boot/boot.h).
+run_vmm "$MINIVMM" "$elf" "$TMPDIR/hello-big" --mem 3200M
+expect_rc "$TMPDIR/hello-big" 181 "minivmm --mem 3200M"
+expect_line "$TMPDIR/hello-big.txt" '^hello: memmap 0x0000000000100000-0x00000000bfffffff ram' \
+	"memory map, --mem 3200M: RAM 1 MiB..3 GiB below the MMIO hole"
+expect_line "$TMPDIR/hello-big.txt" '^hello: memmap 0x0000000100000000-0x0000000107ffffff ram' \
+	"memory map, --mem 3200M: the other 128 MiB from 4 GiB"
+no_line "$TMPDIR/hello-big.txt" '^hello: memmap 0x00000000[c-f][0-9a-f]{7}-.* ram' \
+	"memory map, --mem 3200M: no RAM in the hole"
+
 if [ -x "$MINIVMM_SAN" ]; then
 	run_vmm "$MINIVMM_SAN" "$elf" "$TMPDIR/hello-san" --append "$marker"
 	check_hello "$TMPDIR/hello-san" "minivmm (ASan/UBSan)"

@@ -66,13 +66,16 @@ for kernel in bzImage vmlinux; do
 		expect_rc "$out" 0 "$kernel: guest reboot ends minivmm"
 	elif software_kvm; then
 		last=$(grep -E '^\[ *[0-9]+\.[0-9]+\]' "$out.txt" | tail -1)
+		# "code at ADDR: BYTES  MNEMONIC": single spaces between bytes, several before the mnemonic.
+		insn=$(sed -n 's/^ *code at [0-9a-fx]*: *[0-9a-f]\{2\}\( [0-9a-f]\{2\}\)*  \+\(.*[^ ]\) *$/\2/p' \
+			"$out.err" | head -1)
 		case $rc in
-		3) why="minivmm stopped it with a crash dump (status 3)" ;;
+		3) why="minivmm stopped with a crash dump (status 3)${insn:+ at '$insn'}" ;;
 		124) why="--timeout $timeout_s s expired" ;;
 		*) why="status $rc"; bad "$kernel: unexpected exit status $rc (want 3 or 124)" ;;
 		esac
 		echo "NOTE: software KVM (PVM): $kernel: Linux stopped in early boot at '${last:-<no kernel line>}' ($why); init not reached on this host"
-		sed 's/^/    stderr: /' "$out.err" | grep -v '^    stderr: *$' | head -12
+		grep -E 'error|code at' "$out.err" | head -4 | sed 's/^/    stderr: /'
 	else
 		bad "$kernel: init not reached on hardware KVM (exit status $rc); last lines:"
 		tail -15 "$out.txt" | sed 's/^/    /'
