@@ -9,8 +9,8 @@
  * access (cmos_advance) for the interval since the previous one. The update cycle ends at each
  * second boundary of the guest clock: the registers change and UF/AF are set there, and UIP is high
  * for the 244 us before the cycle starts plus the 1984 us it lasts with a 32.768 kHz time base
- * (datasheet "Update cycle"; Linux's mc146818_get_time polls up to ~2 ms for it). A timer wakes the main loop only when an enabled interrupt (PIE/AIE/UIE) is due and the
- * IRQ line is low. While the clock is stopped (SET, or the divider held in reset) registers 0-9 and
+ * (datasheet "Update cycle"; Linux's mc146818_get_time polls up to ~2 ms for it). A timer wakes
+ * the main loop only when an enabled interrupt (PIE/AIE/UIE) is due and the IRQ line is low. While the clock is stopped (SET, or the divider held in reset) registers 0-9 and
  * 0x32 hold the frozen time in cmos[], where the guest's writes land; restarting moves the clock's
  * offset to the written time.
  */
