@@ -1,7 +1,7 @@
 /*
  * PVH entry for the long-mode guest (an ELF64 image). We start like the 32-bit guests (flat
  * protected mode, paging off, EBX = hvm_start_info), then enter long mode ourselves (SDM Vol. 3
- * 10.8.5 "Initializing IA-32e Mode"): identity-map the low 4 GiB with 2 MiB pages (user-accessible,
+ * 10.8.5 "Initializing IA-32e Mode"): identity-map the low 8 GiB with 2 MiB pages (user-accessible,
  * so ring 3 can run from this image), CR4.PAE, CR3, EFER.LME, CR0.PG, a far jump to a 64-bit code
  * segment. Also here: the exception/interrupt/syscall entry stubs and the ring 3 round trip.
  *
@@ -13,6 +13,7 @@
 
 #define USER_LOOP_N 10000000   /* dec/jnz iterations at CPL 3 (native on a software KVM) */
 #define KERNEL_LOOP_N 100000   /* the same loop at CPL 0 (emulated there: keep it short) */
+#define MAPPED_GIB 8           /* identity map: RAM above 4 GiB too (longmode.c tests it) */
 
 	pvh_note _start, 8
 
@@ -41,15 +42,15 @@ _start:
 	movl $pdpt + 0x7, pml4          /* present, writable, user */
 	movl $pdpt, %edi
 	movl $pd + 0x7, %eax
-	movl $4, %ecx
-2:	movl %eax, (%edi)               /* 4 page directories: 0..4 GiB */
+	movl $MAPPED_GIB, %ecx
+2:	movl %eax, (%edi)               /* one page directory per GiB */
 	addl $0x1000, %eax
 	addl $8, %edi
 	loop 2b
 	movl $pd, %edi
 	movl $0x87, %eax                /* present, writable, user, 2 MiB page */
 	xorl %edx, %edx
-	movl $2048, %ecx
+	movl $MAPPED_GIB * 512, %ecx
 3:	movl %eax, (%edi)
 	movl %edx, 4(%edi)
 	addl $0x200000, %eax
@@ -277,7 +278,7 @@ kernel_saved_rsp: .quad 0
 	.balign 4096
 pml4: .space 4096
 pdpt: .space 4096
-pd: .space 4 * 4096
+pd: .space MAPPED_GIB * 4096
 
 	.section .stack, "aw", @nobits
 	.balign 16

@@ -58,6 +58,37 @@ static bool in_user_test;
 static struct fault_frame last_fault;
 #define UNEXPECTED_FAULT 0xdeadull
 
+/*
+ * RAM above 4 GiB (the VMM maps what does not fit below the MMIO hole there): it must hold data
+ * and be distinct memory, not an alias of low RAM at the same offset. Within our 8 GiB map.
+ */
+static void test_high_memory(const struct hvm_start_info *si)
+{
+	const struct hvm_memmap_entry *e = (const void *)(uintptr_t)si->memmap_paddr;
+	uint64_t base = 0, size = 0;
+
+	for (uint32_t i = 0; si->version >= 1 && i < si->memmap_entries && i < 64; i++)
+		if (e[i].type == 1 && e[i].addr >= (1ull << 32) && !base)
+			base = e[i].addr, size = e[i].size;
+	if (!base) {
+		gprintf("longmode: no RAM above 4 GiB in the memory map (give more than 3 GiB to test it)\n");
+		return;
+	}
+	if (base + size > (8ull << 30))
+		size = (8ull << 30) - base;
+	volatile uint64_t *low = (volatile uint64_t *)(uintptr_t)0x200000; /* free RAM above us */
+	volatile uint64_t *hi_first = (volatile uint64_t *)(uintptr_t)(base + 0x200000);
+	volatile uint64_t *hi_last = (volatile uint64_t *)(uintptr_t)(base + size - 8);
+
+	*low = 0x1111111111111111ull;
+	*hi_first = 0x2222222222222222ull;
+	*hi_last = 0x3333333333333333ull;
+	check(*hi_first == 0x2222222222222222ull && *hi_last == 0x3333333333333333ull,
+	      "RAM above 4 GiB (0x%llx, %llu MiB) holds data at both ends", (unsigned long long)base,
+	      (unsigned long long)(size >> 20));
+	check(*low == 0x1111111111111111ull, "RAM above 4 GiB does not alias low RAM");
+}
+
 static void set_gate(unsigned vec, uint64_t handler, unsigned dpl)
 {
 	idt[vec] = (struct idt_gate){
@@ -150,7 +181,8 @@ void guest_main(struct hvm_start_info *si)
 	check(x * 0x10 == 0x1234567890ull && (x << 28) >> 60 == 0x1, "64-bit arithmetic: 0x%llx",
 	      (unsigned long long)(x * 0x10));
 	check(si->magic == HVM_START_MAGIC, "hvm_start_info still readable through the page tables");
-	gprintf("longmode: 64-bit PASS\n");
+	test_high_memory(si);
+	gprintf("longmode: 64-bit %s\n", guest_failures ? "FAIL" : "PASS");
 
 	setup_ring3();
 	gprintf("longmode: ring 3 round trips\n");

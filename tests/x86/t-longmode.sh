@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# longmode: the guest builds page tables, enters IA-32e mode and runs 64-bit code; then ring 3 and
+# longmode: the guest builds page tables, enters IA-32e mode and runs 64-bit code (and, with more
+# than 3 GiB, checks the RAM the VMM maps above 4 GiB); then ring 3 and
 # back (iretq out; int $0x80, #GP, syscall/sysretq in). The 64-bit part must pass everywhere. On
 # this host's software KVM (PVM) some CPL 3 -> CPL 0 paths are not emulated: there the test asserts
 # what works (exceptions from CPL 3) and says in a NOTE what does not. QEMU (TCG) must pass it all.
@@ -28,6 +29,14 @@ else
 	bad "longmode: FAIL on hardware KVM"; guest_fails "$out"
 	expect_rc "$out" 129 "longmode"
 fi
+
+# RAM above 4 GiB (--mem beyond the 3 GiB below the MMIO hole) is real, distinct memory.
+run_vmm "$MINIVMM" "$elf" "$TMPDIR/lm-big" --mem 3200M
+expect_line "$TMPDIR/lm-big.txt" '^  ok   RAM above 4 GiB \(0x100000000, 128 MiB\) holds data' \
+	"--mem 3200M: 128 MiB of RAM at 4 GiB holds data"
+expect_line "$TMPDIR/lm-big.txt" '^  ok   RAM above 4 GiB does not alias low RAM' \
+	"--mem 3200M: RAM at 4 GiB is not an alias of low RAM"
+expect_line "$TMPDIR/lm-big.txt" '^longmode: 64-bit PASS' "--mem 3200M: long mode checks"
 
 if have_qemu; then
 	run_qemu "$elf" "$TMPDIR/lm-qemu"
