@@ -10,9 +10,10 @@
  * second boundary of the guest clock: the registers change and UF/AF are set there, and UIP is high
  * for the 244 us before the cycle starts plus the 1984 us it lasts with a 32.768 kHz time base
  * (datasheet "Update cycle"; Linux's mc146818_get_time polls up to ~2 ms for it). A timer wakes
- * the main loop only when an enabled interrupt (PIE/AIE/UIE) is due and the IRQ line is low. While the clock is stopped (SET, or the divider held in reset) registers 0-9 and
- * 0x32 hold the frozen time in cmos[], where the guest's writes land; restarting moves the clock's
- * offset to the written time.
+ * the main loop only when an enabled interrupt (PIE/AIE/UIE) is due and the IRQ line is low.
+ * While the clock is stopped (SET, or the divider held in reset) registers 0-9 and 0x32 hold the
+ * frozen time in cmos[], where the guest's writes land; restarting moves the clock's offset to the
+ * written time.
  */
 #include "devices/rtc.h"
 
@@ -174,9 +175,11 @@ static void alarm_decode(const struct cmos_rtc *rtc, struct alarm *a)
 	uint8_t b = rtc->cmos[RTC_REG_B];
 	const uint8_t *c = rtc->cmos;
 
-	a->sec = (c[RTC_SECONDS_ALARM] & ALARM_DONT_CARE) == ALARM_DONT_CARE ? -1 : from_reg(b, c[RTC_SECONDS_ALARM]);
-	a->min = (c[RTC_MINUTES_ALARM] & ALARM_DONT_CARE) == ALARM_DONT_CARE ? -1 : from_reg(b, c[RTC_MINUTES_ALARM]);
-	a->hour = (c[RTC_HOURS_ALARM] & ALARM_DONT_CARE) == ALARM_DONT_CARE ? -1 : hour_from_reg(b, c[RTC_HOURS_ALARM]);
+	uint8_t s = c[RTC_SECONDS_ALARM], m = c[RTC_MINUTES_ALARM], h = c[RTC_HOURS_ALARM];
+
+	a->sec = (s & ALARM_DONT_CARE) == ALARM_DONT_CARE ? -1 : from_reg(b, s);
+	a->min = (m & ALARM_DONT_CARE) == ALARM_DONT_CARE ? -1 : from_reg(b, m);
+	a->hour = (h & ALARM_DONT_CARE) == ALARM_DONT_CARE ? -1 : hour_from_reg(b, h);
 }
 
 static bool alarm_matches(const struct alarm *a, int64_t sec)

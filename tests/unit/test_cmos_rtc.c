@@ -38,7 +38,8 @@ static struct vm_config cfg;
 /* A clock started at t (UTC) with the host exactly on a second boundary. */
 static struct cmos_rtc *setup_at(int y, int mo, int d, int h, int mi, int s)
 {
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s };
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+			 .tm_hour = h, .tm_min = mi, .tm_sec = s };
 	memset(&irqs, 0, sizeof(irqs));
 	memset(&cfg, 0, sizeof(cfg));
 	host_ns = 1700000000LL * NS;
