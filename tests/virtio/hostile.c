@@ -102,21 +102,26 @@ static void publish(uint16_t head, uint16_t step)
 	wr(QUEUE_NOTIFY, 0);
 }
 
-/* Bounded polling: a device that never answers is a failure, not a hang. */
+/* Bounded polling on the generic timer: a device that never answers is a failure, not a hang. */
+static uint64_t deadline(unsigned ms)
+{
+	return read_sysreg(cntvct_el0) + read_sysreg(cntfrq_el0) / 1000 * ms;
+}
+
 static bool wait_used(uint16_t want)
 {
-	for (unsigned long i = 0; i < 200000000UL; i++)
+	for (uint64_t end = deadline(5000); read_sysreg(cntvct_el0) < end;)
 		if (used_idx() == want)
 			return true;
-	return false;
+	return used_idx() == want;
 }
 
 static bool wait_needs_reset(void)
 {
-	for (unsigned long i = 0; i < 200000000UL; i++)
+	for (uint64_t end = deadline(2000); read_sysreg(cntvct_el0) < end;)
 		if (rd(STATUS) & 64)
 			return true;
-	return false;
+	return rd(STATUS) & 64;
 }
 
 /* header / data / status from descriptor `first` on. */
