@@ -91,7 +91,8 @@ int x86_zero_page_write(struct guest_mem *mem, const uint8_t *image, uint64_t cm
 /* Setup header fields the bzImage loader needs (offsets into the image and the zero page). */
 uint32_t x86_bzimage_initrd_max(const uint8_t *image);
 uint32_t x86_bzimage_cmdline_max(const uint8_t *image);
-uint64_t x86_bzimage_init_size(const uint8_t *image);
+/* End of the memory the kernel needs while it decompresses, when loaded at load_addr. */
+uint64_t x86_bzimage_runtime_end(const uint8_t *image, uint64_t load_addr);
 size_t x86_bzimage_setup_size(const uint8_t *image);
 
 /* bzImage: kernel at 1 MiB, zero page, cmdline, initrd, e820; 64-bit entry at load + 0x200. */

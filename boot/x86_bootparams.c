@@ -30,8 +30,11 @@ enum {
 	BP_RAMDISK_SIZE = 0x21c,
 	BP_CMD_LINE_PTR = 0x228,
 	BP_INITRD_ADDR_MAX = 0x22c,
+	BP_KERNEL_ALIGNMENT = 0x230,
+	BP_RELOCATABLE = 0x234,
 	BP_XLOADFLAGS = 0x236,
 	BP_CMDLINE_SIZE = 0x238,
+	BP_PREF_ADDRESS = 0x258,
 	BP_INIT_SIZE = 0x260,
 	BP_HDR_MIN_END = 0x268, /* end of the 2.11/2.12 header (handover_offset) */
 	BP_HDR_MAX_END = 0x290, /* struct setup_header ends before _pad8 */
@@ -167,9 +170,23 @@ uint32_t x86_bzimage_cmdline_max(const uint8_t *image)
 	return get_le32(image + BP_CMDLINE_SIZE);
 }
 
-uint64_t x86_bzimage_init_size(const uint8_t *image)
+/*
+ * boot.rst "init_size": the kernel needs init_size bytes from its runtime start, which is the load
+ * address aligned up to kernel_alignment if relocatable, else pref_address; the decompressor
+ * (compressed/head_64.S) also never runs below LOAD_PHYSICAL_ADDR, which pref_address holds.
+ */
+uint64_t x86_bzimage_runtime_end(const uint8_t *image, uint64_t load_addr)
 {
-	return get_le32(image + BP_INIT_SIZE);
+	uint64_t pref = get_le32(image + BP_PREF_ADDRESS) |
+			(uint64_t)get_le32(image + BP_PREF_ADDRESS + 4) << 32;
+	uint64_t align = get_le32(image + BP_KERNEL_ALIGNMENT), start = pref;
+	if (image[BP_RELOCATABLE]) {
+		start = (align & (align - 1)) == 0 && align ? ALIGN_UP(load_addr, align) : load_addr;
+		start = MAX(start, pref);
+	}
+	if (start < load_addr)
+		start = load_addr;
+	return start + get_le32(image + BP_INIT_SIZE);
 }
 
 int x86_zero_page_write(struct guest_mem *mem, const uint8_t *image, uint64_t cmdline_addr,

@@ -35,13 +35,14 @@ int x86_bzimage_load(struct guest_mem *mem, const struct x86_boot_args *a, struc
 	const uint8_t *img = a->kernel;
 	size_t setup = x86_bzimage_setup_size(img), pm_len = a->kernel_len - setup;
 
-	/* init_size: the memory the kernel needs from its load address while it decompresses. */
-	uint64_t need = MAX(x86_bzimage_init_size(img), (uint64_t)pm_len);
-	uint64_t kernel_end = X86_KERNEL_ADDR + ALIGN_UP(need, 4096);
+	/* The image itself, and the memory it decompresses into: both must be RAM. */
+	uint64_t kernel_end = ALIGN_UP(MAX(x86_bzimage_runtime_end(img, X86_KERNEL_ADDR),
+					   X86_KERNEL_ADDR + pm_len), 4096);
 	void *dst = gmem_ptr(mem, X86_KERNEL_ADDR, kernel_end - X86_KERNEL_ADDR);
 	if (!dst)
 		return boot_msg(msg, msglen, -ENOMEM,
-				"guest RAM too small: this kernel needs %llu MiB from 1 MiB to decompress; raise --mem",
+				"guest RAM too small: this kernel decompresses into the first %llu MiB of RAM; "
+				"raise --mem",
 				(unsigned long long)((kernel_end + (1 << 20) - 1) >> 20));
 	memcpy(dst, img + setup, pm_len);
 

@@ -148,6 +148,31 @@ UNIT_TEST(x86_boot, header_check_rejects_bad_magic_old_versions_and_32bit)
 	free(b);
 }
 
+UNIT_TEST(x86_boot, kernel_needs_init_size_from_its_runtime_start)
+{
+	size_t len;
+	uint8_t *b = make_bzimage(4096, &len);
+	CU_ASSERT_EQUAL(x86_bzimage_runtime_end(b, MiB), MiB + 4 * MiB);
+	b[0x232] = 0x20;                    /* kernel_alignment 2 MiB */
+	CU_ASSERT_EQUAL(x86_bzimage_runtime_end(b, MiB), 2 * MiB + 4 * MiB);
+	b[0x25a] = 0x00, b[0x25b] = 0x01;   /* pref_address 16 MiB (LOAD_PHYSICAL_ADDR) */
+	CU_ASSERT_EQUAL(x86_bzimage_runtime_end(b, MiB), 16 * MiB + 4 * MiB);
+	CU_ASSERT_EQUAL(x86_bzimage_runtime_end(b, 33 * MiB), 34 * MiB + 4 * MiB);
+	b[0x234] = 0;                       /* not relocatable: always pref_address */
+	CU_ASSERT_EQUAL(x86_bzimage_runtime_end(b, MiB), 16 * MiB + 4 * MiB);
+
+	/* 18 MiB of RAM cannot hold a kernel that runs at 16 MiB with 4 MiB of init_size. */
+	struct guest_mem m = { 0 };
+	struct boot_state bs = { 0 };
+	char msg[256] = "";
+	struct x86_boot_args a = { .kernel = b, .kernel_len = len, .cmdline = "" };
+	CU_ASSERT_EQUAL_FATAL(gmem_add(&m, 0, 18 * MiB), 0);
+	CU_ASSERT_EQUAL(x86_bzimage_load(&m, &a, &bs, msg, sizeof(msg)), -ENOMEM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "20 MiB"));
+	gmem_free(&m);
+	free(b);
+}
+
 UNIT_TEST(x86_boot, bzimage_load_builds_the_zero_page)
 {
 	struct guest_mem m = { 0 };
