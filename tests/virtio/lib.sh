@@ -60,23 +60,30 @@ guest_result() {
 
 # minivmm_blk ARCH KERNEL CONSOLE [minivmm options...]: boot with both disks, run the guest script,
 # check the images. Skips (77) when Linux does not reach init on this host's engine for ARCH.
+# VMM_BIN (default $MINIVMM) and VMM_TAG (default minivmm-ARCH) select the binary and log label.
 minivmm_blk() {
 	local arch=$1 kernel=$2 console=$3; shift 3
-	local m=$TMPDIR/minivmm-$arch t0=$SECONDS rc
+	local tag=${VMM_TAG:-minivmm-$arch}
+	local m=$TMPDIR/$tag t0=$SECONDS rc
 	mkdir -p "$m"; make_disks "$m"
-	"$MINIVMM" --arch "$arch" --mem 256M --kernel "$kernel" --initrd "$GUESTS/$arch/initramfs.cpio.gz" \
+	"${VMM_BIN:-$MINIVMM}" --arch "$arch" --mem 256M --kernel "$kernel" --initrd "$GUESTS/$arch/initramfs.cpio.gz" \
 		--disk "$m/rw.qcow2,format=qcow2,serial=minivmm-rw" \
 		--disk "$m/ro.raw,format=raw,readonly,serial=minivmm-ro" \
 		--append "console=$console minivmm.test=virtio-blk" --timeout 900 "$@" </dev/null >"$m/console.log" 2>&1
 	rc=$?
-	echo "minivmm ($arch) exit $rc after $((SECONDS - t0)) s; console tail:"
+	echo "$tag exit $rc after $((SECONDS - t0)) s; console tail:"
 	tail -25 "$m/console.log" | sed 's/^/    /'
 	if ! grep -q 'minivmm-init: reached init' "$m/console.log"; then
 		grep -aE 'virtio|vd[a-z]' "$m/console.log" | head -5
+		if [ -n "${VMM_OPTIONAL:-}" ]; then
+			echo "NOTE: $tag: Linux did not reach init (exit $rc); that run was skipped"
+			return
+		fi
 		skip "Linux ($arch) did not reach init under minivmm on this host (exit $rc): the guest half cannot run here"
 	fi
-	guest_result "$m/console.log" "minivmm-$arch"
-	check_image "$m" "minivmm-$arch"
-	grep -q 'DEVICE_NEEDS_RESET' "$m/console.log" && bad "minivmm-$arch: a virtio device went to NEEDS_RESET"
-	echo "NOTE: virtio-blk guest test ($arch): Linux boot + test + power-off took $((SECONDS - t0)) s"
+	guest_result "$m/console.log" "$tag"
+	check_image "$m" "$tag"
+	grep -q 'DEVICE_NEEDS_RESET' "$m/console.log" && bad "$tag: a virtio device went to NEEDS_RESET"
+	grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$m/console.log" && bad "$tag: sanitizer report"
+	echo "NOTE: virtio-blk guest test ($tag): Linux boot + test + power-off took $((SECONDS - t0)) s"
 }

@@ -25,4 +25,9 @@ fi
 
 # The interpreter is the Linux path on this host (x86 Linux needs hardware KVM: t-linux-blk-x86.sh).
 minivmm_blk aarch64 "$kernel" ttyAMA0 --accel interp
+# The ASan/UBSan build, when built: the device threads under a real driver's load.
+MINIVMM_SAN=${MINIVMM_SAN:-$ROOT/build-san/minivmm}
+if [ -x "$MINIVMM_SAN" ]; then
+	VMM_BIN=$MINIVMM_SAN VMM_TAG=minivmm-asan VMM_OPTIONAL=1 minivmm_blk aarch64 "$kernel" ttyAMA0 --accel interp
+fi
 finish
