@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arch/x86/kvm.h"
 #include "arch/x86/ports.h"
@@ -132,18 +133,31 @@ static void rec_write(void *opaque, uint64_t off, const void *data, unsigned len
 
 static const struct bus_ops rec_ops = { .name = "recorder", .read = rec_read, .write = rec_write };
 
-/* Run code at 1 MiB in the given entry mode until it stops; returns the machine's exit reason. */
-static int run_guest(int mode, const uint8_t *code, size_t len, struct recorder *rec, int *code_out)
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	v->m->engine->vcpu_run(v);
+	return NULL;
+}
+
+/*
+ * Run code at 1 MiB on the boot CPU (ap_code, if any, at 0x10000 for SIPI vector 0x10) in the
+ * given entry mode, one thread per vCPU as machine_run does, until an exit is requested or 10 s
+ * pass; returns the machine's exit reason.
+ */
+static int run_guest_smp(int mode, const uint8_t *code, size_t len, const uint8_t *ap_code, size_t ap_len,
+			 int cpus, struct recorder *rec, int *code_out)
 {
 	const char *why;
 	if (kvm_probe(ARCH_X86_64, &why) < 0) {
 		printf("\n  (skipped: %s) ", why);
 		return -1;
 	}
-	static struct vm_config cfg = { .cpus = 1, .mem_size = 32 << 20 };
+	static struct vm_config cfg = { .mem_size = 32 << 20 };
 	static struct machine m;
 	memset(&m, 0, sizeof(m));
-	m.cfg = &cfg, m.engine = &kvm_engine, m.wake_fd = -1, m.nr_vcpus = 1;
+	cfg.cpus = cpus;
+	m.cfg = &cfg, m.engine = &kvm_engine, m.wake_fd = -1, m.nr_vcpus = cpus;
 	bus_init(&m.pio, "pio", 0xff);
 	bus_init(&m.mmio, "mmio", 0);
 	CU_ASSERT_EQUAL_FATAL(gmem_add(&m.mem, 0, cfg.mem_size), 0);
@@ -152,18 +166,34 @@ static int run_guest(int mode, const uint8_t *code, size_t len, struct recorder 
 	CU_ASSERT_EQUAL_FATAL(bus_register(&m.mmio, 0xd0000000, 0x1000, &rec_ops, rec), 0);
 	gmem_write(&m.mem, MiB, code, len);
 	gmem_write(&m.mem, MiB + 0x1000, "hello", 5);
+	if (ap_code)
+		gmem_write(&m.mem, 0x10000, ap_code, ap_len);
 	m.boot = (struct boot_state){ .x86_mode = mode, .entry = MiB, .rsp = 0x8000 };
 	CU_ASSERT_EQUAL_FATAL(x86_entry_tables_write(&m.mem, &m.boot), 0);
 	CU_ASSERT_EQUAL_FATAL(kvm_engine.vm_create(&m), 0);
-	m.vcpus[0] = (struct vcpu){ .m = &m, .index = 0, .thread = pthread_self() };
-	CU_ASSERT_EQUAL_FATAL(kvm_engine.vcpu_create(&m.vcpus[0]), 0);
-	kvm_engine.vcpu_run(&m.vcpus[0]);
+	for (int i = 0; i < cpus; i++) {
+		m.vcpus[i] = (struct vcpu){ .m = &m, .index = i };
+		CU_ASSERT_EQUAL_FATAL(kvm_engine.vcpu_create(&m.vcpus[i]), 0);
+	}
+	for (int i = 0; i < cpus; i++)
+		pthread_create(&m.vcpus[i].thread, NULL, vcpu_thread, &m.vcpus[i]);
+	for (int ms = 0; ms < 10000 && !machine_exit_requested(&m); ms++)
+		usleep(1000);
+	for (int i = 0; i < cpus; i++)
+		kvm_engine.vcpu_kick(&m.vcpus[i]);
+	for (int i = 0; i < cpus; i++)
+		pthread_join(m.vcpus[i].thread, NULL);
 	kvm_engine.vm_destroy(&m);
 	gmem_free(&m.mem);
 	bus_free(&m.pio);
 	bus_free(&m.mmio);
 	*code_out = m.exit_code;
 	return m.exit_reason;
+}
+
+static int run_guest(int mode, const uint8_t *code, size_t len, struct recorder *rec, int *code_out)
+{
+	return run_guest_smp(mode, code, len, NULL, 0, 1, rec, code_out);
 }
 
 UNIT_TEST(kvm, pvh_guest_does_string_io_port_in_mmio_and_debug_exit)
@@ -216,4 +246,26 @@ UNIT_TEST(kvm, triple_fault_ends_the_machine_as_a_crash)
 	if (why < 0)
 		return;
 	CU_ASSERT_EQUAL(why, MEXIT_CRASH);
+}
+
+UNIT_TEST(kvm, ap_waits_for_sipi_and_starts_in_real_mode_at_its_vector)
+{
+	static const uint8_t bsp[] = {
+		0xc7, 0x05, 0x10, 0x03, 0xe0, 0xfe, 0x00, 0x00, 0x00, 0x01, /* ICR high: APIC id 1 */
+		0xc7, 0x05, 0x00, 0x03, 0xe0, 0xfe, 0x00, 0x45, 0x00, 0x00, /* ICR: INIT, assert */
+		0xc7, 0x05, 0x00, 0x03, 0xe0, 0xfe, 0x10, 0x46, 0x00, 0x00, /* ICR: SIPI vector 0x10 */
+		0xf4, 0xeb, 0xfd,                                           /* hlt; jmp hlt */
+	};
+	static const uint8_t ap[] = {
+		0xb0, 0x77,                                                 /* mov al, 0x77 (real mode) */
+		0xe6, 0xf4,                                                 /* out 0xf4, al */
+		0xf4,
+	};
+	struct recorder rec = { 0 };
+	int exit_code = 0;
+	int why = run_guest_smp(BOOT_X86_PVH32, bsp, sizeof(bsp), ap, sizeof(ap), 2, &rec, &exit_code);
+	if (why < 0)
+		return;
+	CU_ASSERT_EQUAL(why, MEXIT_DEBUG_EXIT);
+	CU_ASSERT_EQUAL(exit_code, (0x77 << 1) | 1);
 }
