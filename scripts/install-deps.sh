@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(build-essential pkg-config libfdt-dev libcapstone-dev libelf-dev libcunit1-dev zlib1g-dev
       libzstd-dev libunicorn-dev libslirp-dev qemu-system-x86 qemu-system-arm qemu-utils qemu-user
       gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu linux-source-6.1 busybox-static flex bison bc
-      libssl-dev cpio lz4 xz-utils python3 e2fsprogs device-tree-compiler)
+      libssl-dev cpio lz4 xz-utils python3 e2fsprogs time device-tree-compiler)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
