@@ -295,7 +295,7 @@ static bool blk_handle(struct virtio_blk *vb, const struct virtq_elem *e, uint32
 		st = VIRTIO_BLK_S_UNSUPP;
 		break;
 	}
-	/* The status byte is the last writable byte (§5.2.6). */
+	/* The status byte is the last writable byte (§5.2.6); wr >= 1, so that buffer is writable. */
 	const struct virtq_buf *last = &e->buf[e->nr - 1];
 	last->p[last->len - 1] = st;
 	*written = (uint32_t)wr;

@@ -178,7 +178,7 @@ static int walk_indirect(struct virtq *vq, struct virtq_elem *e, const struct vr
 			*why = "loop in indirect descriptor table";
 			return -1;
 		}
-		desc_load(&d, &table[i]);
+		desc_load(&d, &table[i]); /* i < n: the table was mapped for n entries */
 		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
 			*why = "nested indirect descriptor table";
 			return -1;
@@ -212,6 +212,7 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *e, const char **why)
 		return -1;
 	}
 
+	/* In bounds: the ring was mapped for num entries by virtq_start. */
 	uint16_t head = le16toh(vq->avail->ring[vq->last_avail % vq->num]);
 	if (head >= vq->num) {
 		*why = "available ring entry out of range";
@@ -229,7 +230,7 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *e, const char **why)
 			*why = "loop in descriptor chain (longer than the queue size)";
 			return -1;
 		}
-		desc_load(&d, &vq->desc[i]);
+		desc_load(&d, &vq->desc[i]); /* i < num: head and every next were checked */
 		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
 			/* §2.7.5.3.1: needs the feature, never with NEXT; the WRITE flag is ignored. */
 			if (!vq->indirect) {
@@ -260,7 +261,7 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *e, const char **why)
 
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written)
 {
-	struct vring_used_elem *u = &vq->used->ring[vq->used_idx % vq->num];
+	struct vring_used_elem *u = &vq->used->ring[vq->used_idx % vq->num]; /* mapped: num entries */
 	u->id = htole32(head);
 	u->len = htole32(written);
 	vq->used_idx++;
