@@ -304,6 +304,10 @@ struct fpsimd_result fpsimd_diff_group(const struct fpsimd_group *g, unsigned it
 {
 	struct fpsimd_result res = { 0 };
 
+	/* FPSIMD_SCALE=N multiplies the iterations for a deeper (slower) run. */
+	const char *scale = getenv("FPSIMD_SCALE");
+	if (scale && atoi(scale) > 1)
+		iters *= atoi(scale);
 	reports = 0;
 	for (unsigned i = 0; i < iters; i++) {
 		uint32_t insn = (g->value & g->mask) | ((uint32_t)rnd() & ~g->mask);
