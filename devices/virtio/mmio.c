@@ -249,7 +249,8 @@ static void reg_write_locked(struct virtio_dev *d, uint64_t off, uint32_t v)
 	case REG_SHM_SEL: return; /* any id: none exists */
 	}
 
-	if (off == REG_QUEUE_NUM || off == REG_QUEUE_READY || (off >= REG_QUEUE_DESC_LOW && off <= REG_QUEUE_DEVICE_HIGH)) {
+	if (off == REG_QUEUE_NUM || off == REG_QUEUE_READY ||
+	    (off >= REG_QUEUE_DESC_LOW && off <= REG_QUEUE_DEVICE_HIGH)) {
 		if (!vq) {
 			log_guest("%s: write to register 0x%llx for queue %u which does not exist", d->name,
 				  (unsigned long long)off, d->queue_sel);
