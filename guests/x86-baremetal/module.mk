@@ -5,7 +5,7 @@
 
 X86G_DIR := guests/x86-baremetal
 X86G_OUT := build/guests/x86
-X86G_32  := hello uart rtc bus reset triplefault pio-loop
+X86G_32  := hello uart rtc bus reset triplefault pio-loop smp
 X86G_64  := longmode
 X86G_ASM := boot-time
 X86G_ELFS := $(foreach g,$(X86G_32) $(X86G_64) $(X86G_ASM),$(X86G_OUT)/$(g).elf)
@@ -34,6 +34,9 @@ $(X86G_OUT)/%.64.o: $(X86G_DIR)/%.S
 $(foreach g,$(X86G_32),$(X86G_OUT)/$(g).elf): $(X86G_OUT)/%.elf: $(X86G_OUT)/%.32.o \
 		$(X86G_OUT)/entry32.32.o $(X86G_OUT)/rt.32.o $(X86G_DIR)/guest.ld
 	ld -m elf_i386 $(X86G_LDFLAGS) $(filter %.o,$^) -o $@
+
+# smp also carries the AP start-up trampoline.
+$(X86G_OUT)/smp.elf: $(X86G_OUT)/smp-ap.32.o
 
 # Long-mode guest: a 32-bit PVH entry that builds page tables and enters 64-bit code, an ELF64 image.
 $(X86G_OUT)/longmode.elf: $(X86G_OUT)/longmode.64.o $(X86G_OUT)/entry64.64.o $(X86G_OUT)/rt.64.o \

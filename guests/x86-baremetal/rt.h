@@ -55,6 +55,13 @@ static inline uint32_t inl(uint16_t port)
 	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
+/* A pointer to a fixed physical address (no paging, or identity-mapped), hidden from GCC's
+ * array-bounds analysis, which takes small constant addresses for null-pointer arithmetic. */
+static inline void *phys_ptr(uintptr_t addr)
+{
+	__asm__("" : "+r"(addr));
+	return (void *)addr;
+}
 static inline uint32_t mmio_read32(uintptr_t addr) { return *(volatile uint32_t *)addr; }
 static inline uint8_t mmio_read8(uintptr_t addr) { return *(volatile uint8_t *)addr; }
 static inline void mmio_write32(uintptr_t addr, uint32_t v) { *(volatile uint32_t *)addr = v; }
