@@ -98,7 +98,7 @@ static void kvm_kick_handler(int sig)
 	UNUSED(sig); /* only here so the signal interrupts KVM_RUN instead of killing us */
 }
 
-static int kvm_fail(struct kvm_vm *vm, const char *what)
+static int kvm_fail(const char *what)
 {
 	int e = errno;
 	log_error("kvm: %s failed: %s", what, strerror(e));
@@ -122,23 +122,23 @@ static int kvm_vm_setup(struct machine *m, struct kvm_vm *vm)
 	}
 	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->run_size < (int)sizeof(struct kvm_run))
-		return kvm_fail(vm, "KVM_GET_VCPU_MMAP_SIZE");
+		return kvm_fail("KVM_GET_VCPU_MMAP_SIZE");
 	do
 		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	while (vm->vm_fd < 0 && errno == EINTR);
 	if (vm->vm_fd < 0)
-		return kvm_fail(vm, "KVM_CREATE_VM");
+		return kvm_fail("KVM_CREATE_VM");
 	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0)
-		return kvm_fail(vm, "KVM_SET_TSS_ADDR");
+		return kvm_fail("KVM_SET_TSS_ADDR");
 	uint64_t identity = KVM_IDENTITY_ADDR;
 	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity) < 0)
-		return kvm_fail(vm, "KVM_SET_IDENTITY_MAP_ADDR");
+		return kvm_fail("KVM_SET_IDENTITY_MAP_ADDR");
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		return kvm_fail(vm, "KVM_CREATE_IRQCHIP");
+		return kvm_fail("KVM_CREATE_IRQCHIP");
 	/* SPEAKER_DUMMY: port 0x61 (PIT gate/speaker) is handled in the kernel too. */
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
-		return kvm_fail(vm, "KVM_CREATE_PIT2");
+		return kvm_fail("KVM_CREATE_PIT2");
 
 	for (int i = 0; i < m->mem.nr; i++) {
 		struct kvm_userspace_memory_region slot = {
@@ -148,7 +148,7 @@ static int kvm_vm_setup(struct machine *m, struct kvm_vm *vm)
 			.userspace_addr = (uintptr_t)m->mem.r[i].host,
 		};
 		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
-			return kvm_fail(vm, "KVM_SET_USER_MEMORY_REGION");
+			return kvm_fail("KVM_SET_USER_MEMORY_REGION");
 	}
 	char why_buf[256];
 	int r = kvm_cpuid_init(vm, why_buf, sizeof(why_buf));
@@ -160,7 +160,7 @@ static int kvm_vm_setup(struct machine *m, struct kvm_vm *vm)
 	struct sigaction sa = { .sa_handler = kvm_kick_handler, .sa_flags = SA_RESTART };
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(KVM_KICK_SIGNAL, &sa, NULL) < 0)
-		return kvm_fail(vm, "sigaction(kick signal)");
+		return kvm_fail("sigaction(kick signal)");
 	m->irqchip = (struct irq_chip){ .set_level = kvm_irq_set_level, .opaque = vm };
 	return 0;
 }
