@@ -2,42 +2,24 @@
 #include <string.h>
 
 #include "devices/serial.h"
+#include "tests/unit/fakes.h"
 #include "tests/unit/unit.h"
 #include "vmm/console.h"
 
 UNIT_SUITE(pl011);
 
-struct fake_irq {
-	int level, rises;
-};
-
-static void fake_set_level(void *opaque, unsigned irq, int level)
-{
-	struct fake_irq *f = opaque;
-	if (level && !f->level)
-		f->rises++;
-	f->level = level;
-}
-
 static struct fake_irq irqs;
-static const struct irq_chip chip = { .set_level = fake_set_level, .opaque = &irqs };
+static const struct irq_chip chip = FAKE_IRQ_CHIP(&irqs);
 
-static char out[256];
-static size_t out_len;
-
-static void capture(void *opaque, const void *buf, size_t len)
-{
-	if (out_len + len < sizeof(out)) {
-		memcpy(out + out_len, buf, len);
-		out_len += len;
-	}
-}
+static struct fake_console sink;
+#define out sink.out
+#define out_len sink.len
 
 static struct pl011 *setup(void)
 {
 	memset(&irqs, 0, sizeof(irqs));
 	out_len = 0;
-	console_capture(capture, NULL);
+	console_capture(fake_console_capture, &sink);
 	return pl011_new((struct irq_line){ .chip = &chip, .irq = 33 });
 }
 

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "devices/rtc.h"
+#include "tests/unit/fakes.h"
 #include "tests/unit/unit.h"
 #include "vmm/event.h"
 #include "vmm/machine.h"
@@ -11,20 +12,8 @@ UNIT_SUITE(pl031);
 
 #define NS 1000000000LL
 
-struct fake_irq {
-	int level, rises;
-};
-
-static void fake_set_level(void *opaque, unsigned irq, int level)
-{
-	struct fake_irq *f = opaque;
-	if (level && !f->level)
-		f->rises++;
-	f->level = level;
-}
-
 static struct fake_irq irqs;
-static const struct irq_chip chip = { .set_level = fake_set_level, .opaque = &irqs };
+static const struct irq_chip chip = FAKE_IRQ_CHIP(&irqs);
 
 static int64_t host_ns;
 static int64_t fake_host(void)
