@@ -36,6 +36,7 @@ int a64_fpsimd_exec(struct a64_fpsimd *fp, uint64_t x[32], uint32_t *nzcv, uint3
  * Values travel as raw bit patterns; ftype uses the instruction encoding (0 S, 1 D, 3 H).
  */
 #include <stdbool.h>
+#include <string.h>
 
 #define FPSR_IOC (1u << 0)
 #define FPSR_DZC (1u << 1)
@@ -60,6 +61,86 @@ struct fpst {
 
 /* Puts the host SSE unit back to round-to-nearest after an instruction (fpsimd_float.c). */
 void fp_host_restore(void);
+
+/* IEEE bit-pattern helpers; dbl selects double (1) or single (0). */
+#define FP_S_SIGN 0x80000000u
+#define FP_S_EXP 0x7f800000u
+#define FP_S_FRAC 0x007fffffu
+#define FP_S_QUIET 0x00400000u
+#define FP_D_SIGN 0x8000000000000000ull
+#define FP_D_EXP 0x7ff0000000000000ull
+#define FP_D_FRAC 0x000fffffffffffffull
+#define FP_D_QUIET 0x0008000000000000ull
+
+static inline uint64_t fp_sign_bit(int dbl) { return dbl ? FP_D_SIGN : FP_S_SIGN; }
+static inline uint64_t fp_exp_mask(int dbl) { return dbl ? FP_D_EXP : FP_S_EXP; }
+static inline uint64_t fp_frac_mask(int dbl) { return dbl ? FP_D_FRAC : FP_S_FRAC; }
+static inline uint64_t fp_quiet_bit(int dbl) { return dbl ? FP_D_QUIET : FP_S_QUIET; }
+
+static inline bool fp_is_nan(int dbl, uint64_t x)
+{
+	return (x & fp_exp_mask(dbl)) == fp_exp_mask(dbl) && (x & fp_frac_mask(dbl));
+}
+
+static inline bool fp_is_snan(int dbl, uint64_t x)
+{
+	return fp_is_nan(dbl, x) && !(x & fp_quiet_bit(dbl));
+}
+
+static inline bool fp_is_inf(int dbl, uint64_t x)
+{
+	return (x & ~fp_sign_bit(dbl)) == fp_exp_mask(dbl);
+}
+
+static inline bool fp_is_zero(int dbl, uint64_t x)
+{
+	return !(x & ~fp_sign_bit(dbl));
+}
+
+static inline bool fp_is_denormal(int dbl, uint64_t x)
+{
+	return !(x & fp_exp_mask(dbl)) && (x & fp_frac_mask(dbl));
+}
+
+static inline uint64_t fp_default_nan(int dbl)
+{
+	return dbl ? 0x7ff8000000000000ull : 0x7fc00000u;
+}
+
+static inline double fp_to_host(int dbl, uint64_t x)
+{
+	if (dbl) {
+		double d;
+		memcpy(&d, &x, 8);
+		return d;
+	}
+	uint32_t w = x;
+	float f;
+	memcpy(&f, &w, 4);
+	return f;
+}
+
+static inline uint64_t fp_from_double(double d)
+{
+	uint64_t x;
+	memcpy(&x, &d, 8);
+	return x;
+}
+
+static inline uint64_t fp_from_float(float f)
+{
+	uint32_t w;
+	memcpy(&w, &f, 4);
+	return w;
+}
+
+/* Shared steps of the FP pseudocode (fpsimd_float.c). */
+uint64_t fp_flush_in(struct fpst *st, int dbl, uint64_t x);	/* FPUnpack with FPCR.FZ */
+uint64_t fp_process_nan(struct fpst *st, int dbl, uint64_t x);	/* FPProcessNaN */
+int fp_resolve_rmode(struct fpst *st, int rmode);
+void fp_host_enter(struct fpst *st, int rmode);
+uint64_t fp_host_exit(struct fpst *st, int dbl, uint64_t r, int tiny_before);
+double fp_round_integral(double v, int rmode);
 
 enum fp_op2 {
 	FOP_ADD, FOP_SUB, FOP_MUL, FOP_DIV, FOP_MAX, FOP_MIN, FOP_MAXNM, FOP_MINNM,
