@@ -16,7 +16,7 @@ static uint32_t le_value(const void *data, unsigned len)
 /* isa-debug-exit: a write of v ends minivmm with status (v << 1) | 1, as QEMU's device does. */
 static void debug_exit_read(void *opaque, uint64_t offset, void *data, unsigned len)
 {
-	memset(data, 0xff, len);
+	memset(data, 0, len); /* QEMU's device reads as 0 */
 }
 
 static void debug_exit_write(void *opaque, uint64_t offset, const void *data, unsigned len)
