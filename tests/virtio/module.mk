@@ -1,23 +1,36 @@
-# The hostile virtio guest (tests/virtio/hostile.c): a bare-metal aarch64 image on the runtime of
-# guests/arm64-baremetal, built into build/guests/virtio/hostile.img.
-VIRTIO_HOSTILE_RT_DIR := guests/arm64-baremetal
-VIRTIO_HOSTILE_RT := $(VIRTIO_HOSTILE_RT_DIR)/rt_start.S $(VIRTIO_HOSTILE_RT_DIR)/rt_lib.c \
-                     $(VIRTIO_HOSTILE_RT_DIR)/rt_mmu.c
-VIRTIO_HOSTILE_CROSS ?= aarch64-linux-gnu-
-VIRTIO_HOSTILE_CFLAGS := -O2 -g -std=gnu11 -ffreestanding -nostdlib -fno-pic -fno-pie -no-pie \
+# The hostile virtio guests (tests/virtio/hostile.h with an arch front end), built on the runtimes
+# of guests/arm64-baremetal and guests/x86-baremetal:
+#   build/guests/virtio/hostile-arm64.img   arm64 Image
+#   build/guests/virtio/hostile-x86.elf     32-bit PVH ELF
+VH_OUT := build/guests/virtio
+VH_A64_RT_DIR := guests/arm64-baremetal
+VH_A64_RT := $(VH_A64_RT_DIR)/rt_start.S $(VH_A64_RT_DIR)/rt_lib.c $(VH_A64_RT_DIR)/rt_mmu.c
+VH_A64_CROSS ?= aarch64-linux-gnu-
+VH_A64_CFLAGS := -O2 -g -std=gnu11 -ffreestanding -nostdlib -fno-pic -fno-pie -no-pie \
                  -mgeneral-regs-only -mstrict-align -fno-stack-protector -fno-builtin \
-                 -Wall -Wextra -Werror -I$(VIRTIO_HOSTILE_RT_DIR) -Wl,--build-id=none -Wl,-z,norelro \
+                 -Wall -Wextra -Werror -I$(VH_A64_RT_DIR) -Wl,--build-id=none -Wl,-z,norelro \
                  -Wl,--no-warn-rwx-segments
 
-build/guests/virtio/hostile.elf: tests/virtio/hostile.c $(VIRTIO_HOSTILE_RT) $(VIRTIO_HOSTILE_RT_DIR)/rt.h \
-                                 $(VIRTIO_HOSTILE_RT_DIR)/guest.ld
+$(VH_OUT)/hostile-arm64.elf: tests/virtio/hostile-arm64.c tests/virtio/hostile.h $(VH_A64_RT) \
+                             $(VH_A64_RT_DIR)/rt.h $(VH_A64_RT_DIR)/guest.ld
 	@mkdir -p $(dir $@)
-	$(VIRTIO_HOSTILE_CROSS)gcc $(VIRTIO_HOSTILE_CFLAGS) -T $(VIRTIO_HOSTILE_RT_DIR)/guest.ld -o $@ \
-		$(VIRTIO_HOSTILE_RT) $<
+	$(VH_A64_CROSS)gcc $(VH_A64_CFLAGS) -T $(VH_A64_RT_DIR)/guest.ld -o $@ $(VH_A64_RT) $<
 
-build/guests/virtio/hostile.img: build/guests/virtio/hostile.elf
-	$(VIRTIO_HOSTILE_CROSS)objcopy -O binary $< $@
+$(VH_OUT)/hostile-arm64.img: $(VH_OUT)/hostile-arm64.elf
+	$(VH_A64_CROSS)objcopy -O binary $< $@
 
-GUEST_TARGETS += build/guests/virtio/hostile.img
-virtio-guests: build/guests/virtio/hostile.img
+# x86: the same entry, runtime, flags and linker script as the guests in guests/x86-baremetal.
+VH_X86_DIR := guests/x86-baremetal
+VH_X86_RT  := build/guests/x86/entry32.32.o build/guests/x86/rt.32.o
+
+$(VH_OUT)/hostile-x86.32.o: tests/virtio/hostile-x86.c tests/virtio/hostile.h $(VH_X86_DIR)/rt.h
+	@mkdir -p $(dir $@)
+	$(X86G_CC) -m32 -march=i686 $(X86G_CFLAGS) -c $< -o $@
+
+$(VH_OUT)/hostile-x86.elf: $(VH_OUT)/hostile-x86.32.o $(VH_X86_RT) $(VH_X86_DIR)/guest.ld
+	ld -m elf_i386 $(X86G_LDFLAGS) $(filter %.o,$^) -o $@
+
+VH_GUESTS := $(VH_OUT)/hostile-arm64.img $(VH_OUT)/hostile-x86.elf
+GUEST_TARGETS += $(VH_GUESTS)
+virtio-guests: $(VH_GUESTS)
 .PHONY: virtio-guests

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A hostile bare-metal aarch64 guest (tests/virtio/hostile.c) feeds the real virtio-blk device 15
+# A hostile bare-metal aarch64 guest (tests/virtio/hostile.h, hostile-arm64.c) feeds the real virtio-blk device 15
 # kinds of broken virtqueue on the interpreter: each must give DEVICE_NEEDS_RESET with a config
 # interrupt and no completion, a reset must recover the device, and minivmm must keep running and
 # exit 0. Runs the ASan build too when it is built. QEMU virt runs the same guest as the oracle for
@@ -8,10 +8,10 @@
 MINIVMM_SAN=${MINIVMM_SAN:-$ROOT/build-san/minivmm}
 
 [ -x "$MINIVMM" ] || fail_now "$MINIVMM is not built (make)"
-img=$ROOT/build/guests/virtio/hostile.img
+img=$ROOT/build/guests/virtio/hostile-arm64.img
 if [ ! -f "$img" ]; then
 	command -v aarch64-linux-gnu-gcc >/dev/null || skip "no aarch64-linux-gnu-gcc to build the hostile guest"
-	make -C "$ROOT" -s virtio-guests >&2 || fail_now "cannot build build/guests/virtio/hostile.img"
+	make -C "$ROOT" -s virtio-guests >&2 || fail_now "cannot build $img"
 fi
 # Sector n of the disk holds the byte n & 0xff: the guest checks what it reads.
 python3 -c 'import sys; sys.stdout.buffer.write(b"".join(bytes([n & 0xff]) * 512 for n in range(2048)))' \

@@ -1,19 +1,17 @@
 /*
- * A hostile aarch64 guest for the virtio-mmio/virtio-blk device (tests/virtio/t-hostile-guest.sh).
- * It drives the first virtio-blk it finds by hand and feeds it broken virtqueues (virtio 1.2 §2.7):
- * each must put the device into DEVICE_NEEDS_RESET with a configuration interrupt, complete
- * nothing, and a reset must bring it back (a good read of a known sector). The VMM must survive all
- * of it. The disk is a raw image whose sector n is filled with the byte n & 0xff.
- * Runs under minivmm and QEMU virt (where the transports occupy the slots from the top down).
+ * The arch-neutral half of the hostile virtio guest (tests/virtio/hostile-*.c): it drives the first
+ * virtio-blk it finds by hand and feeds it broken virtqueues (virtio 1.2 §2.7). Each must put the
+ * device into DEVICE_NEEDS_RESET with a configuration interrupt and complete nothing; a reset must
+ * bring it back (a good read of a known sector); the VMM must survive all of it. The disk is a raw
+ * image whose sector n is filled with the byte n & 0xff.
+ *
+ * The front end defines, before including this file: Q (a free 1 MiB of RAM for the rings), RAM_END,
+ * MMIO_UART (a device address no DMA may reach), HOSTILE_WINDOWS (transport windows to scan),
+ * hostile_now()/hostile_deadline(ms), hostile_wmb(), hostile_check(cond, fmt...), hostile_printf().
  */
-#include "rt.h"
+#ifndef HOSTILE_H
+#define HOSTILE_H
 
-#define VIRTIO_BASE 0x0a000000UL
-#define VIRTIO_SLOT 0x200UL
-#define VIRTIO_SLOTS 32
-#define RAM_END 0x50000000UL /* 256 MiB at 0x40000000 */
-
-#define Q 0x48000000UL
 #define Q_DESC (Q + 0x0000)
 #define Q_AVAIL (Q + 0x1000)
 #define Q_USED (Q + 0x2000)
@@ -56,13 +54,16 @@ static void set_desc(volatile struct desc *d, uint64_t addr, uint32_t len, uint1
 	d->next = next;
 }
 
+/* The first virtio-blk in any of the transport windows the arch front end lists. */
 static bool find_device(void)
 {
-	for (unsigned i = 0; i < VIRTIO_SLOTS; i++) {
-		dev = VIRTIO_BASE + i * VIRTIO_SLOT;
-		if (rd(MAGIC) == 0x74726976 && rd(VERSION) == 2 && rd(DEVICE_ID) == 2)
-			return true;
-	}
+	static const struct { uintptr_t base, stride; unsigned n; } windows[] = { HOSTILE_WINDOWS };
+	for (unsigned w = 0; w < sizeof(windows) / sizeof(windows[0]); w++)
+		for (unsigned i = 0; i < windows[w].n; i++) {
+			dev = windows[w].base + i * windows[w].stride;
+			if (rd(MAGIC) == 0x74726976 && rd(VERSION) == 2 && rd(DEVICE_ID) == 2)
+				return true;
+		}
 	return false;
 }
 
@@ -70,7 +71,8 @@ static bool find_device(void)
 static uint32_t setup(void)
 {
 	wr(STATUS, 0);
-	memset((void *)Q, 0, 0x4000);
+	for (unsigned i = 0; i < 0x4000 / 4; i++)
+		((volatile uint32_t *)Q)[i] = 0;
 	avail_idx = 0;
 	wr(STATUS, 1);
 	wr(STATUS, 3);
@@ -96,21 +98,16 @@ static void publish(uint16_t head, uint16_t step)
 {
 	avail()[2 + avail_idx % NUM] = head;
 	avail_idx += step;
-	dsb(sy); /* ring entry before index, index before the notify */
+	hostile_wmb(); /* ring entry before index, index before the notify */
 	avail()[1] = avail_idx;
-	dsb(sy);
+	hostile_wmb();
 	wr(QUEUE_NOTIFY, 0);
 }
 
-/* Bounded polling on the generic timer: a device that never answers is a failure, not a hang. */
-static uint64_t deadline(unsigned ms)
-{
-	return read_sysreg(cntvct_el0) + read_sysreg(cntfrq_el0) / 1000 * ms;
-}
-
+/* Bounded polling on the arch's clock: a device that never answers is a failure, not a hang. */
 static bool wait_used(uint16_t want)
 {
-	for (uint64_t end = deadline(5000); read_sysreg(cntvct_el0) < end;)
+	for (uint64_t end = hostile_deadline(5000); hostile_now() < end;)
 		if (used_idx() == want)
 			return true;
 	return used_idx() == want;
@@ -118,7 +115,7 @@ static bool wait_used(uint16_t want)
 
 static bool wait_needs_reset(void)
 {
-	for (uint64_t end = deadline(2000); read_sysreg(cntvct_el0) < end;)
+	for (uint64_t end = hostile_deadline(2000); hostile_now() < end;)
 		if (rd(STATUS) & 64)
 			return true;
 	return rd(STATUS) & 64;
@@ -141,7 +138,8 @@ static uint16_t blk_req(uint16_t first, uint32_t type, uint64_t sector, uint64_t
 
 static bool good_read(unsigned sector)
 {
-	memset((void *)Q_DATA, 0x55, 512);
+	for (unsigned i = 0; i < 512 / 4; i++)
+		((volatile uint32_t *)Q_DATA)[i] = 0x55555555;
 	publish(blk_req(0, 0, sector, Q_DATA, 512, true), 1);
 	if (!wait_used(avail_idx) || *(volatile uint8_t *)Q_STATUS != 0)
 		return false;
@@ -167,7 +165,7 @@ static uint16_t h_chain_longer_than_queue(void)
 static uint16_t h_next_out_of_range(void) { blk_req(0, 0, 1, Q_DATA, 512, true); desc(1)->next = NUM + 3; return 0; }
 static uint16_t h_head_out_of_range(void) { blk_req(0, 0, 1, Q_DATA, 512, true); return 1000; }
 static uint16_t h_buffer_past_ram(void) { blk_req(0, 0, 1, RAM_END + 0x1000, 512, true); return 0; }
-static uint16_t h_buffer_on_device_mmio(void) { blk_req(0, 0, 1, 0x09000000, 512, true); return 0; }
+static uint16_t h_buffer_on_device_mmio(void) { blk_req(0, 0, 1, MMIO_UART, 512, true); return 0; }
 static uint16_t h_buffer_straddles_ram_end(void) { blk_req(0, 0, 1, RAM_END - 256, 512, true); return 0; }
 static uint16_t h_zero_length(void) { blk_req(0, 0, 1, Q_DATA, 512, true); desc(1)->len = 0; return 0; }
 static uint16_t h_huge_length(void) { blk_req(0, 0, 1, Q_DATA, 512, true); desc(1)->len = 0xffffffffu; return 0; }
@@ -206,7 +204,7 @@ static const struct { const char *name; build_fn build; uint16_t step; } cases[]
 	{ "next index out of range", h_next_out_of_range, 1 },
 	{ "avail ring head out of range", h_head_out_of_range, 1 },
 	{ "buffer past the end of RAM", h_buffer_past_ram, 1 },
-	{ "buffer on device MMIO (the UART)", h_buffer_on_device_mmio, 1 },
+	{ "buffer on device MMIO", h_buffer_on_device_mmio, 1 },
 	{ "buffer straddling the end of RAM", h_buffer_straddles_ram_end, 1 },
 	{ "zero-length buffer", h_zero_length, 1 },
 	{ "4 GiB buffer", h_huge_length, 1 },
@@ -218,29 +216,33 @@ static const struct { const char *name; build_fn build; uint16_t step; } cases[]
 	{ "avail index jumps by more than the queue size", h_loop /* any chain */, NUM + 5 },
 };
 
-int main(void)
+/* The whole test; returns the number of failed checks. */
+static void hostile_run(void)
 {
 	if (!find_device()) {
-		rt_check(false, "a virtio-blk device in the virtio-mmio slots");
-		return 1;
+		hostile_check(false, "a virtio-blk device in the virtio-mmio windows");
+		return;
 	}
-	rt_printf("virtio-blk at 0x%lx\n", (unsigned long)dev);
-	CHECK_EQ(setup(), 15, "driver init reaches DRIVER_OK");
-	rt_check(good_read(3), "a good read before any abuse");
+	hostile_printf("virtio-blk at 0x%lx\n", (unsigned long)dev);
+	uint32_t st = setup();
+	hostile_check(st == 15, "driver init reaches DRIVER_OK (status 0x%x)", (unsigned)st);
+	hostile_check(good_read(3), "a good read before any abuse");
 
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		setup();
 		publish(cases[i].build(), cases[i].step);
 		bool nr = wait_needs_reset();
-		rt_check(nr, "%s: DEVICE_NEEDS_RESET", cases[i].name);
+		hostile_check(nr, "%s: DEVICE_NEEDS_RESET", cases[i].name);
 		if (nr) {
-			rt_check(rd(INT_STATUS) & 2, "%s: configuration interrupt", cases[i].name);
-			CHECK_EQ(used_idx(), 0, "nothing completed");
+			hostile_check(rd(INT_STATUS) & 2, "%s: configuration interrupt", cases[i].name);
+			hostile_check(used_idx() == 0, "%s: nothing completed", cases[i].name);
 		}
 		wr(INT_ACK, rd(INT_STATUS));
-		CHECK_EQ(setup(), 15, "reset and re-init");
-		rt_check(good_read(i + 5), "%s: the device works again after the reset", cases[i].name);
+		st = setup();
+		hostile_check(st == 15, "%s: reset and re-init (status 0x%x)", cases[i].name, (unsigned)st);
+		hostile_check(good_read(i + 5), "%s: the device works again after the reset", cases[i].name);
 	}
-	rt_puts("the VMM survived every hostile queue\n");
-	return 0;
+	hostile_printf("the VMM survived every hostile queue\n");
 }
+
+#endif
