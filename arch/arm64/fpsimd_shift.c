@@ -39,6 +39,39 @@ static int shift_fixed_fp(struct a64_fpsimd *fp, uint32_t insn, bool scalar, uns
 	return A64_FP_OK;
 }
 
+/* Typed loops for the plain vector shifts string and hashing code use: USHR, SSHR, SHL. */
+#define SHIFT_LANES(M, UT, ST)								\
+	do {										\
+		unsigned cnt = (q ? 16 : 8) / sizeof(UT);				\
+		if (op == 0x00 && u) {							\
+			for (unsigned i = 0; i < cnt; i++)				\
+				t->M[i] = rsh >= bits ? 0 : (UT)(n->M[i] >> rsh);	\
+		} else if (op == 0x00) {						\
+			unsigned sh = rsh >= bits ? bits - 1 : rsh;			\
+			for (unsigned i = 0; i < cnt; i++)				\
+				t->M[i] = (UT)((ST)n->M[i] >> sh);			\
+		} else if (op == 0x0a && !u) {						\
+			for (unsigned i = 0; i < cnt; i++)				\
+				t->M[i] = (UT)(n->M[i] << lsh);				\
+		} else {								\
+			return false;							\
+		}									\
+		return true;								\
+	} while (0)
+
+static bool shift_fast(unsigned op, bool u, unsigned esz, bool q, unsigned rsh, unsigned lsh,
+		       const union a64_vreg *n, union a64_vreg *t)
+{
+	unsigned bits = 8 << esz;
+
+	switch (esz) {
+	case 0: SHIFT_LANES(b, uint8_t, int8_t);
+	case 1: SHIFT_LANES(h, uint16_t, int16_t);
+	case 2: SHIFT_LANES(s, uint32_t, int32_t);
+	default: SHIFT_LANES(d, uint64_t, int64_t);
+	}
+}
+
 int simd_shift_imm(struct a64_fpsimd *fp, uint32_t insn, bool scalar)
 {
 	bool q = insn_bits(insn, 30, 1), u = insn_bits(insn, 29, 1);
@@ -91,6 +124,10 @@ int simd_shift_imm(struct a64_fpsimd *fp, uint32_t insn, bool scalar)
 	}
 	if (scalar ? (op < 0x0c && esz != 3) : (esz == 3 && !q))
 		return A64_FP_UNDEF;
+	if (!scalar && shift_fast(op, u, esz, q, rsh, lsh, n, &t)) {
+		vreg_write(fp, rd, &t, q);
+		return A64_FP_OK;
+	}
 	for (unsigned i = 0; i < cnt; i++) {
 		uint64_t v = vreg_get(n, esz, i), dv = vreg_get(d, esz, i), m = simd_emask(esz), r;
 		i128 x = simd_ext(v, esz, u);
