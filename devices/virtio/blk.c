@@ -84,6 +84,9 @@ struct virtio_blk {
 	char serial[BLK_ID_BYTES];
 	struct virtio_blk_config config;
 	struct virtq_elem elem; /* the I/O thread's current request */
+	/* Statistics (I/O thread only), logged at exit with --debug. */
+	uint64_t nr_req[VIRTIO_BLK_T_WRITE_ZEROES + 1], nr_other, nr_ioerr, nr_unsupp;
+	uint64_t bytes_read, bytes_written;
 };
 
 /* Walks the bytes [start, start+len) of the readable or the writable buffers of a chain. */
@@ -295,6 +298,18 @@ static bool blk_handle(struct virtio_blk *vb, const struct virtq_elem *e, uint32
 		st = VIRTIO_BLK_S_UNSUPP;
 		break;
 	}
+	if (type < ARRAY_SIZE(vb->nr_req))
+		vb->nr_req[type]++;
+	else
+		vb->nr_other++;
+	if (st == VIRTIO_BLK_S_IOERR)
+		vb->nr_ioerr++;
+	else if (st == VIRTIO_BLK_S_UNSUPP)
+		vb->nr_unsupp++;
+	else if (type == VIRTIO_BLK_T_IN)
+		vb->bytes_read += data_out;
+	else if (type == VIRTIO_BLK_T_OUT)
+		vb->bytes_written += data_in;
 	/* The status byte is the last writable byte (§5.2.6); wr >= 1, so that buffer is writable. */
 	const struct virtq_buf *last = &e->buf[e->nr - 1];
 	last->p[last->len - 1] = st;
@@ -395,6 +410,15 @@ void virtio_blk_destroy(struct virtio_blk *vb)
 	if (!vb)
 		return;
 	virtio_dev_stop(&vb->dev);
+	log_debug("%s: %llu reads (%llu bytes), %llu writes (%llu bytes), %llu flushes, %llu discards, "
+		  "%llu write-zeroes, %llu get-id, %llu other; %llu IOERR, %llu UNSUPP", vb->dev.name,
+		  (unsigned long long)vb->nr_req[VIRTIO_BLK_T_IN], (unsigned long long)vb->bytes_read,
+		  (unsigned long long)vb->nr_req[VIRTIO_BLK_T_OUT], (unsigned long long)vb->bytes_written,
+		  (unsigned long long)vb->nr_req[VIRTIO_BLK_T_FLUSH],
+		  (unsigned long long)vb->nr_req[VIRTIO_BLK_T_DISCARD],
+		  (unsigned long long)vb->nr_req[VIRTIO_BLK_T_WRITE_ZEROES],
+		  (unsigned long long)vb->nr_req[VIRTIO_BLK_T_GET_ID], (unsigned long long)vb->nr_other,
+		  (unsigned long long)vb->nr_ioerr, (unsigned long long)vb->nr_unsupp);
 	int r = vb->readonly ? 0 : blk_flush(vb->bdev);
 	if (r < 0)
 		log_error("%s: flushing %s at exit failed: %s", vb->dev.name, blk_path(vb->bdev),
