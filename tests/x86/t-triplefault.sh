@@ -24,4 +24,10 @@ else
 	bad "the dump does not name the faulting instruction ud2"
 fi
 sed 's/^/    stderr: /' "$TMPDIR/tf.err" | head -40
+if have_qemu; then
+	# The oracle treats a triple fault as a reset: with -no-reboot it exits 0, guest silent after.
+	run_qemu "$elf" "$TMPDIR/tf-qemu"
+	expect_rc "$TMPDIR/tf-qemu" 0 "qemu -no-reboot (oracle): triple fault = reset"
+	no_line "$TMPDIR/tf-qemu.txt" 'still running' "qemu: the guest did not survive the fault"
+fi
 finish
