@@ -190,6 +190,13 @@ static void queue_notify(struct virtio_dev *d, uint32_t q)
 		log_error("%s: cannot wake the I/O thread: %s", d->name, strerror(errno));
 }
 
+void virtio_dev_kick(struct virtio_dev *d, unsigned q)
+{
+	pthread_mutex_lock(&d->lock);
+	queue_notify(d, q);
+	pthread_mutex_unlock(&d->lock);
+}
+
 /* Select a 32-bit half of a 64-bit value: sel 0 low, 1 high. */
 static void set_half(uint64_t *v, bool high, uint32_t val)
 {

@@ -177,6 +177,8 @@ void virtio_push(struct virtio_dev *d, unsigned q, const struct virtq_elem *e, u
 void virtio_fail(struct virtio_dev *d, const struct virtq_elem *e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool virtio_has_feature(const struct virtio_dev *d, unsigned bit);
+/* Run queue q on the I/O thread as if the driver had notified it (backends with host events). */
+void virtio_dev_kick(struct virtio_dev *d, unsigned q);
 /* Wait until the I/O thread has handled every notification so far (tests, reset). */
 void virtio_drain(struct virtio_dev *d);
 
