@@ -134,6 +134,28 @@ UNIT_TEST(virtq, indirect_descriptors_carry_a_whole_request)
 	tblk_free(&x);
 }
 
+UNIT_TEST(virtq, direct_descriptors_may_precede_one_indirect_table)
+{
+	/* §2.7.5.3.2: zero or more chained descriptors followed by a single indirect one. */
+	struct tblk x;
+	blk_up(&x, ALL_FEATURES, 16);
+	struct tdesc *ind = gpa(&x.t, Q_IND);
+	uint32_t *hp = gpa(&x.t, Q_HDR);
+	uint64_t sector = 11;
+	hp[0] = T_IN;
+	memcpy(&hp[2], &sector, 8);
+	set_desc(desc(&x.t, 7), Q_HDR, 16, F_NEXT, 3);
+	set_desc(desc(&x.t, 3), Q_IND, 2 * 16, F_INDIRECT | F_WRITE /* ignored */, 0);
+	set_desc(&ind[0], Q_DATA, 512, F_NEXT | F_WRITE, 1);
+	set_desc(&ind[1], Q_STATUS, 1, F_WRITE, 0);
+	tdrv_kick(&x.t, 7);
+	CU_ASSERT_EQUAL(used_idx(&x.t), 1);
+	CU_ASSERT_EQUAL(used_id(&x.t, 0), 7);
+	CU_ASSERT_EQUAL(blk_status(&x.t, 0), 0);
+	CU_ASSERT_EQUAL(memcmp(gpa(&x.t, Q_DATA), x.f->data + 11 * 512, 512), 0);
+	tblk_free(&x);
+}
+
 UNIT_TEST(virtq, event_idx_suppresses_interrupts_until_used_event)
 {
 	struct tblk x;
