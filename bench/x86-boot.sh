@@ -24,19 +24,20 @@ qemu=("$QEMU" -M microvm,x-option-roms=off,isa-serial=on,rtc=on -accel kvm -cpu 
       -nodefaults -no-user-config -display none -no-reboot -serial stdio
       -device isa-debug-exit,iobase=0xf4,iosize=0x04)
 
-# get FILE KEY -> median
-get() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
-span() { awk -v k="$2" '$1 == k { printf "%s-%s", $3, $4 }' "$1"; }
+# get FILE N KEY -> median (N: 1 minivmm, 2 qemu); span FILE N KEY -> min-max
+get() { awk -v n="$2" -v k="$3" '$1 == n && $2 == k { print $3 }' "$1"; }
+span() { awk -v n="$2" -v k="$3" '$1 == n && $2 == k { printf "%s-%s", $4, $5 }' "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.2f", b / a; else print "-" }'; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-python3 "$measure" firstbyte "$RUNS" -- "${vmm[@]}" --kernel "$G/boot-time.elf" >"$tmp/vmm-boot"
-python3 "$measure" firstbyte "$RUNS" -- "${qemu[@]}" -kernel "$G/boot-time.elf" >"$tmp/qemu-boot"
-python3 "$measure" pio "$RUNS" -- "${vmm[@]}" --kernel "$G/pio-loop.elf" >"$tmp/vmm-pio"
-python3 "$measure" pio "$RUNS" -- "${qemu[@]}" -kernel "$G/pio-loop.elf" >"$tmp/qemu-pio"
-for f in vmm-boot qemu-boot vmm-pio qemu-pio; do
-	grep -q '^error' "$tmp/$f" && { echo "bench: $f: $(cat "$tmp/$f")" >&2; exit 1; }
+# Alternating runs (minivmm, qemu, minivmm ...): load elsewhere on the host hits both alike.
+python3 "$measure" firstbyte "$RUNS" -- "${vmm[@]}" --kernel "$G/boot-time.elf" \
+	-- "${qemu[@]}" -kernel "$G/boot-time.elf" >"$tmp/boot"
+python3 "$measure" pio "$RUNS" -- "${vmm[@]}" --kernel "$G/pio-loop.elf" \
+	-- "${qemu[@]}" -kernel "$G/pio-loop.elf" >"$tmp/pio"
+for f in boot pio; do
+	grep -q '^error' "$tmp/$f" && { echo "bench: $(cat "$tmp/$f")" >&2; exit 1; }
 done
 
 kvm=hardware
@@ -44,16 +45,18 @@ kvm=hardware
 printf 'x86 bare-metal guests, median of %s runs (min-max); KVM: %s; %s\n' "$RUNS" "$kvm" \
 	"$("$QEMU" --version | head -1)"
 printf '%-34s %22s %22s %8s\n' "" "minivmm" "qemu -M microvm" "qemu/minivmm"
-row() { # label key file-suffix
+row() { # label key file
 	local a b
-	a=$(get "$tmp/vmm-$3" "$2"); b=$(get "$tmp/qemu-$3" "$2")
-	printf '%-34s %10s %11s %10s %11s %8s\n' "$1" "$a" "($(span "$tmp/vmm-$3" "$2"))" "$b" \
-		"($(span "$tmp/qemu-$3" "$2"))" "$(ratio "$a" "$b")"
+	a=$(get "$tmp/$3" 1 "$2"); b=$(get "$tmp/$3" 2 "$2")
+	printf '%-34s %10s %11s %10s %11s %8s\n' "$1" "$a" "($(span "$tmp/$3" 1 "$2"))" "$b" \
+		"($(span "$tmp/$3" 2 "$2"))" "$(ratio "$a" "$b")"
 }
 row "start -> first serial byte (ms)" first_byte_ms boot
 row "start -> process exit (ms)" exit_ms boot
 row "PIO exit round trip (us, wall)" pio_exit_us pio
 row "PIO exit round trip (TSC cycles)" pio_exit_cycles pio
-printf 'exit status: minivmm %s, qemu %s (129 = guest PASS through debug-exit)\n' \
-	"$(get "$tmp/vmm-boot" status)" "$(get "$tmp/qemu-boot" status)"
-echo "NOTE: x86 bench ($kvm, median of $RUNS): first serial byte minivmm $(get "$tmp/vmm-boot" first_byte_ms) ms vs qemu microvm $(get "$tmp/qemu-boot" first_byte_ms) ms ($(ratio "$(get "$tmp/vmm-boot" first_byte_ms)" "$(get "$tmp/qemu-boot" first_byte_ms)")x); PIO exit $(get "$tmp/vmm-pio" pio_exit_us) us vs $(get "$tmp/qemu-pio" pio_exit_us) us ($(ratio "$(get "$tmp/vmm-pio" pio_exit_us)" "$(get "$tmp/qemu-pio" pio_exit_us)")x)"
+printf 'exit status: minivmm %s, qemu %s (129 = guest PASS through debug-exit); load average %s\n' \
+	"$(get "$tmp/boot" 1 status)" "$(get "$tmp/boot" 2 status)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+fb1=$(get "$tmp/boot" 1 first_byte_ms) fb2=$(get "$tmp/boot" 2 first_byte_ms)
+pio1=$(get "$tmp/pio" 1 pio_exit_us) pio2=$(get "$tmp/pio" 2 pio_exit_us)
+echo "NOTE: x86 bench ($kvm, median of $RUNS): first serial byte minivmm $fb1 ms vs qemu microvm $fb2 ms (qemu/minivmm $(ratio "$fb1" "$fb2")); PIO exit round trip $pio1 us vs $pio2 us (qemu/minivmm $(ratio "$pio1" "$pio2"))"

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Time one VMM command through a pipe on its serial output, several runs, medians.
+"""Time VMM commands through a pipe on their serial output, several runs, medians.
 
-  measure.py firstbyte RUNS -- CMD...   process start -> first byte on stdout; process start -> exit
-  measure.py pio RUNS -- CMD...         wall time between the pio-loop guest's "start" and "done"
-                                        lines, per exit, and the guest's own TSC cycles per exit
+  measure.py firstbyte RUNS -- CMD1... [-- CMD2...]   process start -> first byte on stdout, and
+                                                      process start -> exit
+  measure.py pio RUNS -- CMD1... [-- CMD2...]         wall time between the pio-loop guest's
+                                                      "start" and "done" lines, per exit, and the
+                                                      guest's own TSC cycles per exit
 
-Prints "key value" lines (medians over RUNS; also min and max) for bench/x86-boot.sh.
+The commands run alternately (1, 2, 1, 2 ...) so that load from elsewhere on the host hits both
+alike. Prints "N key median min max" lines (N = command number) for bench/x86-boot.sh.
 The clock starts right before the process is spawned, so interpreter start-up is not counted.
 """
 import os
@@ -64,22 +67,31 @@ def run_pio(cmd):
 def main():
     if len(sys.argv) < 5 or sys.argv[3] != "--":
         sys.exit(__doc__)
-    mode, runs, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[4:]
+    mode, runs = sys.argv[1], int(sys.argv[2])
+    cmds, cur = [], None
+    for arg in sys.argv[3:]:
+        if arg == "--":
+            cur = []
+            cmds.append(cur)
+        else:
+            cur.append(arg)
     fn = {"firstbyte": run_firstbyte, "pio": run_pio}[mode]
-    results = []
+    results = [[] for _ in cmds]
     for _ in range(runs):
-        try:
-            results.append(fn(cmd))
-        except RuntimeError as e:
-            print(f"error {e}")
-            sys.exit(1)
-    for key in results[0]:
-        vals = [r[key] for r in results]
-        if key == "status":
-            print(f"status {' '.join(sorted(set(str(v) for v in vals)))}")
-            continue
-        fmt = "{:.0f}" if key.endswith("cycles") else "{:.3f}"
-        print(key, *(fmt.format(v) for v in (statistics.median(vals), min(vals), max(vals))))
+        for i, cmd in enumerate(cmds):
+            try:
+                results[i].append(fn(cmd))
+            except RuntimeError as e:
+                print(f"error command {i + 1}: {e}")
+                sys.exit(1)
+    for i, res in enumerate(results):
+        for key in res[0]:
+            vals = [r[key] for r in res]
+            if key == "status":
+                print(i + 1, "status", " ".join(sorted(set(str(v) for v in vals))))
+                continue
+            fmt = "{:.0f}" if key.endswith("cycles") else "{:.3f}"
+            print(i + 1, key, *(fmt.format(v) for v in (statistics.median(vals), min(vals), max(vals))))
 
 
 if __name__ == "__main__":
