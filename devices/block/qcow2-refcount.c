@@ -332,41 +332,86 @@ int qcow2_refcount_set(struct qcow2 *s, uint64_t cluster, uint64_t value)
 			   : qcow2_refcount_add(s, cluster, 1, -(int64_t)(cur - value));
 }
 
-/* n contiguous clusters at the end of the image, refcount 1 (not yet synced). */
+/*
+ * n contiguous clusters at the end of the image, refcount 1. Ranges without a refcount block get
+ * one placed just before the region (blocks first, then region), like grow_reftable does; the
+ * blocks are durable before the table points at them.
+ */
 int qcow2_alloc_contig(struct qcow2 *s, uint64_t n, uint64_t *first)
 {
+	uint64_t rbe = s->rb_entries;
 	int ret;
 
+restart:
 	for (;;) {
-		uint64_t start = s->end_cluster, c = start, busy = 0, rc;
-		bool clash = false;
+		uint64_t T = s->end_cluster, k = 0, rc;
 
-		while (c < start + n) {
-			ret = ensure_refblock(s, c);
-			if (ret)
-				return ret;
-			c += s->rb_entries - c % s->rb_entries;
+		for (;;) {
+			uint64_t last = (T + k + n - 1) / rbe, k2 = 0;
+			if (last >= s->rt_entries) {
+				ret = grow_reftable(s, last);
+				if (ret)
+					return ret;
+				goto restart;
+			}
+			for (uint64_t r = T / rbe; r <= last; r++)
+				k2 += s->rt[r] == 0;
+			if (k2 == k)
+				break;
+			k = k2;
 		}
-		if (s->end_cluster != start)
-			continue;
-		for (c = start; c < start + n; c++) {
+		for (uint64_t c = T; c < T + k + n; c++) {
 			ret = qcow2_refcount_get(s, c, &rc);
 			if (ret)
 				return ret;
-			if (rc) {
-				clash = true;	/* leaked reservation past EOF from a crash */
-				busy = c;
+			if (rc) {	/* leaked reservation past EOF from a crash */
+				s->end_cluster = c + 1;
+				goto restart;
 			}
 		}
-		if (clash) {
-			s->end_cluster = busy + 1;
-			continue;
+		uint64_t r0 = T / rbe, r1 = (T + k + n - 1) / rbe, next = T;
+		uint8_t **nb = calloc(r1 - r0 + 1, sizeof(*nb));
+		if (!nb)
+			return -ENOMEM;
+		ret = 0;
+		for (uint64_t r = r0; r <= r1 && !ret; r++) {
+			if (s->rt[r])
+				ret = rb_load(s, r);
+			else if (!(nb[r - r0] = calloc(1, s->cs)))
+				ret = -ENOMEM;
 		}
-		ret = qcow2_refcount_add(s, start, n, 1);
+		uint64_t *boff = calloc(r1 - r0 + 1, 8);
+		if (!boff)
+			ret = -ENOMEM;
+		for (uint64_t r = r0; r <= r1 && !ret; r++)
+			if (!s->rt[r])
+				boff[r - r0] = next++ << s->cluster_bits;
+		for (uint64_t c = T; c < T + k + n && !ret; c++) {
+			uint64_t r = c / rbe;
+			rb_set(s, s->rt[r] ? s->rb[r] : nb[r - r0], c % rbe, 1);
+		}
+		/* Existing blocks first (leak-safe), then new blocks, sync, then the table entries. */
+		for (uint64_t r = r0; r <= r1 && !ret; r++)
+			ret = blk_file_pwrite(s->fd, s->rt[r] ? s->rb[r] : nb[r - r0], s->cs,
+					      s->rt[r] ? (s->rt[r] & QCOW2_OFFSET_MASK) : boff[r - r0]);
+		if (ret == 0 && k)
+			ret = qcow2_sync(s);
+		for (uint64_t r = r0; r <= r1 && !ret; r++) {
+			if (s->rt[r])
+				continue;
+			s->rt[r] = boff[r - r0];
+			s->rb[r] = nb[r - r0];
+			nb[r - r0] = NULL;
+			ret = rt_write_entry(s, r);
+		}
+		for (uint64_t r = r0; r <= r1; r++)
+			free(nb[r - r0]);
+		free(nb);
+		free(boff);
 		if (ret)
 			return ret;
-		s->end_cluster = start + n;
-		*first = start;
+		s->end_cluster = T + k + n;
+		*first = T + k;
 		return 0;
 	}
 }

@@ -113,12 +113,11 @@ static int open_backing(struct qcow2 *s)
 	char dir[PATH_MAX], path[PATH_MAX * 2];
 	int ret;
 
-	if (s->backing_file[0] == '/') {
+	snprintf(dir, sizeof(dir), "%s", s->b->path);
+	if (s->backing_file[0] == '/' || !strcmp(dirname(dir), "."))
 		snprintf(path, sizeof(path), "%s", s->backing_file);
-	} else {
-		snprintf(dir, sizeof(dir), "%s", s->b->path);
-		snprintf(path, sizeof(path), "%s/%s", dirname(dir), s->backing_file);
-	}
+	else	/* relative names resolve next to the image, as qemu does */
+		snprintf(path, sizeof(path), "%s/%s", dir, s->backing_file);
 	s->backing_path = strdup(path);
 	if (backing_depth >= 32) {
 		log_error("%s: backing chain deeper than 32 images (a loop?)", s->b->path);

@@ -111,11 +111,11 @@ static int sparse_open(struct vmdk *v, struct vmdk_extent *e, const char *path)
 /* Parse "RW 2048 FLAT "name" 0" lines of a text descriptor. */
 static int descriptor_parse(struct blk_dev *b, struct vmdk *v, char *text)
 {
-	char dir[PATH_MAX];
+	char dirbuf[PATH_MAX];
 	uint64_t start = 0;
 
-	snprintf(dir, sizeof(dir), "%s", b->path);
-	dirname(dir);
+	snprintf(dirbuf, sizeof(dirbuf), "%s", b->path);
+	const char *dir = dirname(dirbuf);
 	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
 		char access[16], type[16], name[PATH_MAX / 2];
 		unsigned long long sectors, off = 0;
