@@ -16,6 +16,7 @@ int img_commit(int argc, char **argv);
 int img_snapshot(int argc, char **argv);
 int img_resize(int argc, char **argv);
 int img_bench(int argc, char **argv);
+int img_stress(int argc, char **argv);
 
 /* Open an image (format NULL: probe); prints the error itself. */
 int img_open(const char *path, const char *fmt, bool rw, struct blk_dev **out);

@@ -24,6 +24,7 @@ static const struct {
 	{ "commit", img_commit, "commit [-f fmt] [-d] FILE   (write FILE's data into its backing file)" },
 	{ "snapshot", img_snapshot, "snapshot [-l | -c NAME | -a NAME | -d NAME] FILE" },
 	{ "resize", img_resize, "resize [-f fmt] [--shrink] FILE [+|-]SIZE" },
+	{ "stress", img_stress, "stress [--seed N] [--rounds N | --verify ROUND] FILE   (crash-test writer)" },
 	{ "bench", img_bench, "bench [-f fmt] [-t read|write] [-s bufsize] [-c count] [-d depth] [-o offset] [-S step] [--pattern=N] [-n] FILE" },
 };
 
