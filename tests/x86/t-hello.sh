@@ -24,6 +24,21 @@ expect_line "$TMPDIR/hello.txt" '^hello: memmap 0x0000000000100000-0x0000000007f
 expect_line "$TMPDIR/hello.txt" '^hello: memmap 0x0000000000000000-0x00000000000[0-9a-f]{5} ram' \
 	"memory map: low RAM from 0"
 
+# --console file:PATH puts the same serial output in the file; --console none drops it.
+run_vmm "$MINIVMM" "$elf" "$TMPDIR/hello-file" --append "$marker" --console "file:$TMPDIR/console.log"
+expect_rc "$TMPDIR/hello-file" 181 "--console file:PATH"
+if [ -s "$TMPDIR/console.log" ] && diff <(tr -d '\r' <"$TMPDIR/console.log") "$TMPDIR/hello.txt" >/dev/null; then
+	ok "--console file:PATH: the file holds the same serial output as stdio"
+else
+	bad "--console file:PATH: file differs from the stdio output"
+fi
+[ -s "$TMPDIR/hello-file.txt" ] && bad "--console file:PATH: serial output also on stdout" ||
+	ok "--console file:PATH: nothing on stdout"
+run_vmm "$MINIVMM" "$elf" "$TMPDIR/hello-none" --console none
+expect_rc "$TMPDIR/hello-none" 181 "--console none"
+[ -s "$TMPDIR/hello-none.txt" ] && bad "--console none: serial output on stdout" ||
+	ok "--console none: no serial output"
+
 # More RAM than fits below the 32-bit MMIO hole: the rest is mapped from 4 GiB (boot/boot.h).
 run_vmm "$MINIVMM" "$elf" "$TMPDIR/hello-big" --mem 3200M
 expect_rc "$TMPDIR/hello-big" 181 "minivmm --mem 3200M"

@@ -15,6 +15,13 @@ for n in 1 4 8; do
 	expect_line "$out.txt" "^smp: $n CPUs running" "--cpus $n: $n CPUs running"
 	guest_fails "$out"
 done
+if [ -x "$MINIVMM_SAN" ]; then
+	run_vmm "$MINIVMM_SAN" "$elf" "$TMPDIR/smp-san" --cpus 4
+	expect_rc "$TMPDIR/smp-san" 129 "minivmm (ASan/UBSan) --cpus 4"
+	expect_clean_san "$TMPDIR/smp-san" "minivmm (ASan/UBSan) --cpus 4"
+else
+	bad "ASan/UBSan build $MINIVMM_SAN missing (make SANITIZE=1)"
+fi
 if have_qemu; then
 	run_qemu "$elf" "$TMPDIR/smp-qemu" -smp 4
 	expect_rc "$TMPDIR/smp-qemu" 129 "qemu -smp 4 (oracle)"

@@ -51,6 +51,14 @@ check_rx() { # OUT WHAT
 
 run_fed "$TMPDIR/rx" timeout -k 5 90 "$MINIVMM" --kernel "$elf" --mem 128M --timeout 60
 check_rx "$TMPDIR/rx" minivmm
+if [ -x "$MINIVMM_SAN" ]; then
+	# The input path (console buffer -> UART FIFO) under ASan/UBSan.
+	run_fed "$TMPDIR/rx-san" timeout -k 5 90 "$MINIVMM_SAN" --kernel "$elf" --mem 128M --timeout 60
+	check_rx "$TMPDIR/rx-san" "minivmm (ASan/UBSan)"
+	expect_clean_san "$TMPDIR/rx-san" "minivmm (ASan/UBSan)"
+else
+	bad "ASan/UBSan build $MINIVMM_SAN missing (make SANITIZE=1)"
+fi
 if have_qemu; then
 	run_fed "$TMPDIR/rx-qemu" timeout -k 5 90 "$QEMU" "${QEMU_ARGS[@]}" -kernel "$elf"
 	check_rx "$TMPDIR/rx-qemu" "qemu (oracle)"
