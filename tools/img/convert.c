@@ -41,6 +41,10 @@ static int copy_data(struct blk_dev *src, struct blk_dev *dst, bool compress, bo
 			ret = st;
 			break;
 		}
+		if (compress && pnum < n)
+			st = BLK_STATUS_DATA;	/* compressed writes are whole clusters */
+		else if (compress)
+			pnum = n;
 		if ((st & BLK_STATUS_ZERO) && !(st & BLK_STATUS_DATA)) {
 			/* Skip whole zero areas (the new image reads zero there). */
 			if (!dst_zeroed) {

@@ -177,14 +177,12 @@ static void info_json(struct blk_dev *b, const char *path)
 	if (q) {
 		printf(",\n    \"format-specific\": {\n        \"type\": \"qcow2\",\n        \"data\": {\n");
 		printf("            \"compat\": \"%s\",\n", qi.version == 2 ? "0.10" : "1.1");
-		if (qi.version >= 3) {
-			printf("            \"compression-type\": \"%s\",\n", qi.compression);
-			printf("            \"lazy-refcounts\": %s,\n", qi.lazy_refcounts ? "true" : "false");
-		}
-		printf("            \"refcount-bits\": %u,\n", qi.refcount_bits);
-		printf("            \"corrupt\": %s", qi.corrupt ? "true" : "false");
+		printf("            \"compression-type\": \"%s\",\n", qi.compression);
 		if (qi.version >= 3)
-			printf(",\n            \"extended-l2\": false");
+			printf("            \"lazy-refcounts\": %s,\n", qi.lazy_refcounts ? "true" : "false");
+		printf("            \"refcount-bits\": %u", qi.refcount_bits);
+		if (qi.version >= 3)
+			printf(",\n            \"corrupt\": %s,\n            \"extended-l2\": false", qi.corrupt ? "true" : "false");
 		printf("\n        }\n    }");
 		if (qi.backing_file) {
 			printf(",\n    \"full-backing-filename\": ");
@@ -236,13 +234,12 @@ static void info_human(struct blk_dev *b, const char *path)
 	}
 	free(sn);
 	printf("Format specific information:\n    compat: %s\n", qi.version == 2 ? "0.10" : "1.1");
-	if (qi.version >= 3) {
-		printf("    compression type: %s\n", qi.compression);
-		printf("    lazy refcounts: %s\n", qi.lazy_refcounts ? "true" : "false");
-	}
-	printf("    refcount bits: %u\n    corrupt: %s\n", qi.refcount_bits, qi.corrupt ? "true" : "false");
+	printf("    compression type: %s\n", qi.compression);
 	if (qi.version >= 3)
-		printf("    extended l2: false\n");
+		printf("    lazy refcounts: %s\n", qi.lazy_refcounts ? "true" : "false");
+	printf("    refcount bits: %u\n", qi.refcount_bits);
+	if (qi.version >= 3)
+		printf("    corrupt: %s\n    extended l2: false\n", qi.corrupt ? "true" : "false");
 	if (qi.dirty)
 		printf("    dirty bit: true (not closed cleanly; it is repaired on the next read-write open)\n");
 }
