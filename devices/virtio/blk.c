@@ -81,6 +81,7 @@ struct virtio_blk {
 	struct blk_dev *bdev;
 	uint64_t capacity;      /* sectors */
 	bool readonly;
+	bool dirty;             /* written since the last successful flush (a flush of nothing is free) */
 	char serial[BLK_ID_BYTES];
 	struct virtio_blk_config config;
 	struct virtq_elem elem; /* the I/O thread's current request */
@@ -155,6 +156,16 @@ static uint8_t host_error(struct virtio_blk *vb, const char *what, uint64_t sect
 	return VIRTIO_BLK_S_IOERR;
 }
 
+static int blk_do_flush(struct virtio_blk *vb)
+{
+	if (!vb->dirty)
+		return 0;
+	int r = blk_flush(vb->bdev);
+	if (r == 0)
+		vb->dirty = false;
+	return r;
+}
+
 static uint8_t blk_rw(struct virtio_blk *vb, const struct virtq_elem *e, bool write, uint64_t sector,
 		      uint64_t len)
 {
@@ -175,6 +186,8 @@ static uint8_t blk_rw(struct virtio_blk *vb, const struct virtq_elem *e, bool wr
 	struct seg_iter it;
 	uint8_t *p;
 	uint64_t n, off = sector * SECTOR;
+	if (write)
+		vb->dirty = true;
 	/* Reads fill the writable buffers except the status byte; writes take what follows the header. */
 	seg_init(&it, e, !write, write ? sizeof(struct blk_req_hdr) : 0, len);
 	while (seg_next(&it, &p, &n)) {
@@ -185,7 +198,7 @@ static uint8_t blk_rw(struct virtio_blk *vb, const struct virtq_elem *e, bool wr
 	}
 	/* §5.2.6.1: without FLUSH negotiated the device is write-through. */
 	if (write && !virtio_has_feature(&vb->dev, VIRTIO_BLK_F_FLUSH)) {
-		int r = blk_flush(vb->bdev);
+		int r = blk_do_flush(vb);
 		if (r < 0)
 			return host_error(vb, "flush", sector, r);
 	}
@@ -245,6 +258,7 @@ static uint8_t blk_discard_wz(struct virtio_blk *vb, const struct virtq_elem *e,
 		return VIRTIO_BLK_S_IOERR;
 	uint64_t off = sector * SECTOR, bytes = (uint64_t)nr * SECTOR;
 	int r;
+	vb->dirty = true;
 	if (wz) {
 		r = blk_write_zeroes(vb->bdev, off, bytes, flags & VIRTIO_BLK_WZ_FLAG_UNMAP);
 		if (r == -EOPNOTSUPP || r == -ENOTSUP)
@@ -283,7 +297,7 @@ static bool blk_handle(struct virtio_blk *vb, const struct virtq_elem *e, uint32
 		st = blk_rw(vb, e, true, sector, data_in);
 		break;
 	case VIRTIO_BLK_T_FLUSH: {
-		int r = blk_flush(vb->bdev);
+		int r = blk_do_flush(vb);
 		st = r < 0 ? host_error(vb, "flush", 0, r) : VIRTIO_BLK_S_OK;
 		break;
 	}
@@ -363,6 +377,7 @@ int virtio_blk_create(struct bus *bus, uint64_t base, const struct guest_mem *me
 	vb->bdev = backend;
 	vb->capacity = blk_size(backend) / SECTOR;
 	vb->readonly = blk_is_readonly(backend);
+	vb->dirty = !vb->readonly; /* the first flush always reaches the host */
 	if (serial)
 		memcpy(vb->serial, serial, MIN(strlen(serial), sizeof(vb->serial))); /* NUL-padded on the wire */
 

@@ -413,3 +413,31 @@ UNIT_TEST(virtio_blk, several_disks_run_independently)
 	tblk_free(&a);
 	tblk_free(&b);
 }
+
+UNIT_TEST(virtio_blk, flush_reaches_the_host_only_when_something_was_written)
+{
+	struct tblk x;
+	tblk_init(&x, DISK, false, NULL, ALL_FEATURES | BLK_FEATURES, 16);
+	tdrv_kick(&x.t, blk_req(&x.t, 0, T_FLUSH, 0, 0, 0, false)); /* first one always goes through */
+	tdrv_kick(&x.t, blk_req(&x.t, 3, T_FLUSH, 0, 0, 0, false));
+	CU_ASSERT_EQUAL(x.f->flushes, 1);
+	CU_ASSERT_EQUAL(blk_status(&x.t, 3), 0);
+	tdrv_kick(&x.t, blk_req(&x.t, 6, T_OUT, 0, Q_DATA, 512, false));
+	tdrv_kick(&x.t, blk_req(&x.t, 9, T_FLUSH, 0, 0, 0, false));
+	CU_ASSERT_EQUAL(x.f->flushes, 2);
+	/* A failed flush keeps the data dirty: the next flush retries. */
+	tdrv_kick(&x.t, blk_req(&x.t, 0, T_OUT, 0, Q_DATA, 512, false));
+	x.f->fail = -EIO;
+	tdrv_kick(&x.t, blk_req(&x.t, 3, T_FLUSH, 0, 0, 0, false));
+	CU_ASSERT_EQUAL(blk_status(&x.t, 3), 1);
+	x.f->fail = 0;
+	tdrv_kick(&x.t, blk_req(&x.t, 6, T_FLUSH, 0, 0, 0, false));
+	CU_ASSERT_EQUAL(blk_status(&x.t, 6), 0);
+	CU_ASSERT_EQUAL(x.f->flushes, 4);
+	/* Discard and write-zeroes change the disk too. */
+	put_range(&x.t, Q_DATA, 8, 8, 0);
+	tdrv_kick(&x.t, blk_req(&x.t, 9, T_DISCARD, 0, Q_DATA, 16, false));
+	tdrv_kick(&x.t, blk_req(&x.t, 0, T_FLUSH, 0, 0, 0, false));
+	CU_ASSERT_EQUAL(x.f->flushes, 5);
+	tblk_free(&x);
+}
