@@ -19,3 +19,5 @@ make_src() {
 }
 # Our backend reads the image back as raw; must be byte-identical to $2.
 read_back() { "$IMG" convert -O raw "$1" "$1.out.raw" && cmp "$1.out.raw" "$2" || fail "$1 does not read back as $2"; rm -f "$1.out.raw"; }
+# grep -q on a pipe can SIGPIPE the writer under pipefail: read everything first.
+has() { local all; all=$(cat); grep -q -- "$1" <<<"$all"; }

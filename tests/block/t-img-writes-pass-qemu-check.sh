@@ -7,7 +7,7 @@ for cs in 512 4096 65536 2M; do
   "$IMG" convert -O qcow2 -o cluster_size=$cs src.raw m$cs.qcow2; chk m$cs.qcow2 src.raw
 done
 "$IMG" convert -O qcow2 -o compat=0.10 src.raw v2.qcow2; chk v2.qcow2 src.raw
-qemu-img info v2.qcow2 | grep -q 'compat: 0.10' || fail "compat=0.10 not honoured"
+qemu-img info v2.qcow2 | has 'compat: 0.10' || fail "compat=0.10 not honoured"
 "$IMG" convert -c -O qcow2 src.raw c.qcow2; chk c.qcow2 src.raw
 "$IMG" convert -c -O qcow2 -o compression_type=zstd src.raw cz.qcow2; chk cz.qcow2 src.raw
 qemu-img info c.qcow2 >/dev/null

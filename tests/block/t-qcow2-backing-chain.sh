@@ -10,7 +10,7 @@ qemu-img create -q -f qcow2 -o cluster_size=4096 -b mid.qcow2 -F qcow2 d/top.qco
 qemu-io -c "write -P 0x33 5M 100k" -c "write -z 20M 1M" d/top.qcow2 >/dev/null
 qemu-img convert -O raw d/top.qcow2 ref.raw
 read_back d/top.qcow2 ref.raw
-"$IMG" info --backing-chain d/top.qcow2 | grep -q 'image: d/base.raw' || fail "backing chain not resolved relative to the image"
+"$IMG" info --backing-chain d/top.qcow2 | has 'image: d/base.raw' || fail "backing chain not resolved relative to the image"
 cp d/top.qcow2 d/a.qcow2; cp d/top.qcow2 d/b.qcow2
 "$IMG" bench -t write -s 3000 -c 40 -o 1000 -S 577777 --pattern=90 d/a.qcow2 >/dev/null
 cmds=(); off=1000; for i in $(seq 1 40); do cmds+=(-c "write -P 90 $off 3000"); off=$((off+577777)); done

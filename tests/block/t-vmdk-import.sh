@@ -8,7 +8,7 @@ for sf in monolithicSparse monolithicFlat streamOptimized twoGbMaxExtentSparse t
   read_back v-$sf.vmdk src.raw
   "$IMG" convert -O qcow2 v-$sf.vmdk v-$sf.qcow2; qemu-img check -q v-$sf.qcow2; qemu-img compare -q v-$sf.qcow2 src.raw
 done
-"$IMG" info v-monolithicSparse.vmdk | grep -q 'file format: vmdk' || fail "probe"
+"$IMG" info v-monolithicSparse.vmdk | has 'file format: vmdk' || fail "probe"
 if "$IMG" resize v-monolithicSparse.vmdk 48M 2>err.txt; then fail "vmdk opened read-write"; fi
 grep -q 'read-only' err.txt || fail "no clear read-only message: $(cat err.txt)"
 echo "NOTE: VMDK sparse, flat, streamOptimized and split extents read back identical"
