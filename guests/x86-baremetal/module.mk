@@ -5,7 +5,7 @@
 
 X86G_DIR := guests/x86-baremetal
 X86G_OUT := build/guests/x86
-X86G_32  := hello uart uart-rx rtc bus reset triplefault pio-loop smp
+X86G_32  := hello uart uart-rx rtc timer bus reset triplefault pio-loop smp
 X86G_64  := longmode
 X86G_ASM := boot-time
 X86G_ELFS := $(foreach g,$(X86G_32) $(X86G_64) $(X86G_ASM),$(X86G_OUT)/$(g).elf)
@@ -35,8 +35,10 @@ $(foreach g,$(X86G_32),$(X86G_OUT)/$(g).elf): $(X86G_OUT)/%.elf: $(X86G_OUT)/%.3
 		$(X86G_OUT)/entry32.32.o $(X86G_OUT)/rt.32.o $(X86G_DIR)/guest.ld
 	ld -m elf_i386 $(X86G_LDFLAGS) $(filter %.o,$^) -o $@
 
-# smp also carries the AP start-up trampoline.
-$(X86G_OUT)/smp.elf: $(X86G_OUT)/smp-ap.32.o
+# smp also carries the AP start-up trampoline; MP table lookup and interrupt plumbing are shared.
+$(X86G_OUT)/smp.elf: $(X86G_OUT)/smp-ap.32.o $(X86G_OUT)/mp.32.o
+$(X86G_OUT)/timer.elf: $(X86G_OUT)/mp.32.o $(X86G_OUT)/irq32.32.o
+$(X86G_OUT)/uart-rx.elf: $(X86G_OUT)/irq32.32.o
 
 # Long-mode guest: a 32-bit PVH entry that builds page tables and enters 64-bit code, an ELF64 image.
 $(X86G_OUT)/longmode.elf: $(X86G_OUT)/longmode.64.o $(X86G_OUT)/entry64.64.o $(X86G_OUT)/rt.64.o \

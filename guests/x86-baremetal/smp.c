@@ -5,7 +5,7 @@
  * then starts every AP with INIT + STARTUP IPIs through the local APIC (MP spec B.4) and checks
  * each one runs and reports a distinct APIC ID matching the table.
  */
-#include "rt.h"
+#include "mp.h"
 
 #define LAPIC_BASE 0xfee00000u
 #define LAPIC_ID 0x20
@@ -21,39 +21,6 @@
 
 extern const char ap_trampoline[], ap_trampoline_end[];
 extern volatile uint32_t ap_count, ap_apic_ids[64];
-
-static uint8_t sum(const uint8_t *p, unsigned len)
-{
-	uint8_t s = 0;
-
-	while (len--)
-		s += *p++;
-	return s;
-}
-
-static const uint8_t *find_mpf_in(uint32_t base, uint32_t len)
-{
-	for (uint32_t a = base; a + 16 <= base + len; a += 16) {
-		const uint8_t *p = phys_ptr(a);
-		if (p[0] == '_' && p[1] == 'M' && p[2] == 'P' && p[3] == '_' && sum(p, 16) == 0)
-			return p;
-	}
-	return NULL;
-}
-
-static const uint8_t *find_mpf(void)
-{
-	uint32_t ebda = (uint32_t)(*(volatile uint16_t *)phys_ptr(0x40e)) << 4; /* BDA: EBDA segment */
-	const uint8_t *p = NULL;
-
-	if (ebda >= 0x80000 && ebda < 0xa0000)
-		p = find_mpf_in(ebda, 1024);
-	if (!p)
-		p = find_mpf_in(0x9fc00, 1024);
-	if (!p)
-		p = find_mpf_in(0xf0000, 0x10000);
-	return p;
-}
 
 static uint32_t lapic_read(uint32_t reg) { return mmio_read32(LAPIC_BASE + reg); }
 static void lapic_write(uint32_t reg, uint32_t v) { mmio_write32(LAPIC_BASE + reg, v); }
@@ -81,17 +48,15 @@ void guest_main(struct hvm_start_info *si)
 	unsigned ncpu = 0, nioapic = 0;
 
 	serial_init();
-	const uint8_t *mpf = find_mpf();
+	const uint8_t *mpf = mp_find_floating();
 	if (!check(mpf != NULL, "MP floating pointer found (signature _MP_, checksum 0)"))
 		guest_finish("smp");
 	gprintf("smp: MP floating pointer at %p, spec 1.%u\n", (const void *)mpf, mpf[9]);
-	uint32_t cfg_addr = *(const uint32_t *)(mpf + 4);
-	const uint8_t *cfg = phys_ptr(cfg_addr);
-	if (!check(cfg_addr && cfg[0] == 'P' && cfg[1] == 'C' && cfg[2] == 'M' && cfg[3] == 'P',
-		   "MP configuration table at 0x%x (signature PCMP)", cfg_addr))
+	uint16_t len = 0;
+	const uint8_t *cfg = mp_config(mpf, &len);
+	if (!check(cfg != NULL, "MP configuration table at 0x%x: signature PCMP, checksum 0 (%u bytes)",
+		   *(const uint32_t *)(mpf + 4), len))
 		guest_finish("smp");
-	uint16_t len = *(const uint16_t *)(cfg + 4), count = *(const uint16_t *)(cfg + 34);
-	check(sum(cfg, len) == 0, "configuration table checksum (%u bytes, %u entries)", len, count);
 	uint32_t lapic_addr = *(const uint32_t *)(cfg + 36);
 	check(lapic_addr == LAPIC_BASE, "local APIC address 0x%x", lapic_addr);
 

@@ -6,53 +6,18 @@
  * in the handler, EOI; the RTC's periodic interrupt (IRQ 8) bounds the wait. Prints each line it
  * got (the first 127 bytes, and the count); the harness feeds them on stdin.
  */
-#include "rt.h"
+#include "irq32.h"
 
-#define IOAPIC_BASE 0xfec00000u
-#define LAPIC_BASE 0xfee00000u
-#define LAPIC_SVR 0xf0
-#define LAPIC_EOI 0xb0
 #define UART_IRQ 4
 #define UART_VECTOR 0x34
 #define RTC_IRQ 8
 #define RTC_VECTOR 0x38
 
-struct idt_gate32 {
-	uint16_t off_lo, sel;
-	uint8_t zero, type_attr;
-	uint16_t off_hi;
-} __attribute__((packed));
-
-static struct idt_gate32 idt[256];
 static char irq_line[128];
-static volatile unsigned irq_len, irq_count;
+static volatile unsigned irq_len, irq_count, rtc_count;
 static volatile bool irq_line_done;
 
-/*
- * Interrupts wake wait_irq() from hlt. The entries leave through a jump back into wait_irq's
- * frame instead of iret: this host's software KVM (PVM) cannot emulate a 32-bit iret, and a test
- * guest needs nothing from the interrupted context (it was hlt). IF stays clear afterwards.
- */
-void uart_irq_handler(void), rtc_irq_handler(void), wait_irq(void);
-extern void uart_irq_entry(void), rtc_irq_entry(void);
-__asm__(".text\n"
-	".globl wait_irq, uart_irq_entry, rtc_irq_entry\n"
-	"wait_irq:\n\t"
-	"pushl %ebp\n\tpushl %ebx\n\tpushl %esi\n\tpushl %edi\n\t"
-	"movl %esp, irq_resume_esp\n"
-	"1:\tsti\n\thlt\n\tjmp 1b\n"
-	"uart_irq_entry:\n\t"
-	"cld\n\tcall uart_irq_handler\n\tjmp irq_resume\n"
-	"rtc_irq_entry:\n\t"
-	"cld\n\tcall rtc_irq_handler\n"
-	"irq_resume:\n\t"
-	"movl irq_resume_esp, %esp\n\t"
-	"popl %edi\n\tpopl %esi\n\tpopl %ebx\n\tpopl %ebp\n\t"
-	"ret\n");
-uint32_t irq_resume_esp;
-static volatile unsigned rtc_count;
-
-void uart_irq_handler(void)
+static void uart_irq(unsigned vector)
 {
 	irq_count++;
 	while (inb(COM1 + 5) & 0x01) {             /* LSR.DR: drain everything that arrived */
@@ -62,22 +27,16 @@ void uart_irq_handler(void)
 		else if (c != '\r' && irq_len < sizeof(irq_line) - 1)
 			irq_line[irq_len++] = c;
 	}
-	mmio_write32(LAPIC_BASE + LAPIC_EOI, 0);
+	irq_eoi();
 }
 
 /* The RTC's 2 Hz periodic interrupt bounds the wait; reading register C acknowledges it. */
-void rtc_irq_handler(void)
+static void rtc_irq(unsigned vector)
 {
 	rtc_count++;
 	outb(0x70, 0x0c);
 	(void)inb(0x71);
-	mmio_write32(LAPIC_BASE + LAPIC_EOI, 0);
-}
-
-static void ioapic_write(uint32_t reg, uint32_t v)
-{
-	mmio_write32(IOAPIC_BASE, reg);              /* IOREGSEL */
-	mmio_write32(IOAPIC_BASE + 0x10, v);         /* IOWIN */
+	irq_eoi();
 }
 
 /* Read one line by polling, bounded by RTC seconds (at most ~20 s without input). */
@@ -122,23 +81,12 @@ void guest_main(struct hvm_start_info *si)
 	unsigned total, n = read_line_polled(line, sizeof(line), &total);
 	gprintf("uart-rx: polled line (%u bytes) '%s'\n", total, n ? line : "");
 
-	/* IRQ 4 -> IOAPIC pin 4 -> vector 0x34, IRQ 8 -> pin 8 -> 0x38, on APIC 0; 8259s masked. */
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
-	uint32_t h = (uint32_t)(uintptr_t)uart_irq_entry, r = (uint32_t)(uintptr_t)rtc_irq_entry;
-	idt[UART_VECTOR] = (struct idt_gate32){ (uint16_t)h, 0x08, 0, 0x8e, (uint16_t)(h >> 16) };
-	idt[RTC_VECTOR] = (struct idt_gate32){ (uint16_t)r, 0x08, 0, 0x8e, (uint16_t)(r >> 16) };
-	struct __attribute__((packed)) {
-		uint16_t limit;
-		uint32_t base;
-	} idtr = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
-	__asm__ volatile("lidt %0" : : "m"(idtr));
-	mmio_write32(LAPIC_BASE + LAPIC_SVR, mmio_read32(LAPIC_BASE + LAPIC_SVR) | 0x100 | 0xff);
-	/* Redirection entries: fixed, physical, edge, active high, unmasked; destination APIC 0. */
-	ioapic_write(0x10 + 2 * UART_IRQ + 1, 0);
-	ioapic_write(0x10 + 2 * UART_IRQ, UART_VECTOR);
-	ioapic_write(0x10 + 2 * RTC_IRQ + 1, 0);
-	ioapic_write(0x10 + 2 * RTC_IRQ, RTC_VECTOR);
+	/* IRQ 4 -> IOAPIC pin 4 -> vector 0x34, IRQ 8 -> pin 8 -> 0x38 (identity, as the MP table). */
+	irq_init();
+	irq_set_handler(UART_VECTOR, uart_irq);
+	irq_set_handler(RTC_VECTOR, rtc_irq);
+	irq_route(UART_IRQ, UART_VECTOR);
+	irq_route(RTC_IRQ, RTC_VECTOR);
 	outb(0x70, 0x0a);                             /* RTC: 2 Hz periodic interrupt */
 	uint8_t rtc_a = inb(0x71);
 	outb(0x70, 0x0a);
