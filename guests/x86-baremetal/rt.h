@@ -29,6 +29,9 @@ struct hvm_start_info {
 	uint64_t memmap_paddr;      /* version >= 1 */
 	uint32_t memmap_entries, reserved;
 };
+struct hvm_modlist_entry {
+	uint64_t paddr, size, cmdline_paddr, reserved;
+};
 struct hvm_memmap_entry {
 	uint64_t addr, size;
 	uint32_t type, reserved;

@@ -23,6 +23,21 @@ expect_line "$TMPDIR/hello.txt" '^hello: memmap 0x0000000000100000-0x0000000007f
 	"memory map: RAM 1 MiB..128 MiB for --mem 128M"
 expect_line "$TMPDIR/hello.txt" '^hello: memmap 0x0000000000000000-0x00000000000[0-9a-f]{5} ram' \
 	"memory map: low RAM from 0"
+expect_line "$TMPDIR/hello.txt" '^hello: modules none' "no --initrd: no PVH modules"
+
+# --initrd becomes PVH module 0: same size and bytes (CRC-32), page-aligned, inside RAM.
+head -c 5000 /dev/urandom >"$TMPDIR/module.bin"
+crc=$(python3 -c 'import sys, zlib; print("%08x" % zlib.crc32(open(sys.argv[1], "rb").read()))' "$TMPDIR/module.bin")
+run_vmm "$MINIVMM" "$elf" "$TMPDIR/hello-mod" --initrd "$TMPDIR/module.bin"
+expect_rc "$TMPDIR/hello-mod" 181 "minivmm --initrd"
+expect_line "$TMPDIR/hello-mod.txt" "^hello: module 0 at 0x[0-9a-f]*000 size 5000 crc32\(first 5000 bytes\) $crc\$" \
+	"--initrd: module 0 holds the file's 5000 bytes (crc32 $crc), page-aligned"
+addr=$(sed -n 's/^hello: module 0 at \(0x[0-9a-f]*\) .*/\1/p' "$TMPDIR/hello-mod.txt")
+if [ -n "$addr" ] && [ $((addr)) -ge $((0x100000)) ] && [ $((addr + 5000)) -le $((128 << 20)) ]; then
+	ok "--initrd: module at $addr lies in RAM between 1 MiB and 128 MiB"
+else
+	bad "--initrd: module at '${addr:-?}' outside RAM 1 MiB..128 MiB"
+fi
 
 # --console file:PATH puts the same serial output in the file; --console none drops it.
 run_vmm "$MINIVMM" "$elf" "$TMPDIR/hello-file" --append "$marker" --console "file:$TMPDIR/console.log"
