@@ -9,11 +9,8 @@
  * 0x28 user code32, 0x30 user data, 0x38 user code64, 0x40 TSS. SYSCALL takes CS/SS from
  * STAR[47:32] = 0x18 (SS 0x20); SYSRETQ from STAR[63:48] = 0x28 (CS 0x38|3, SS 0x30|3).
  */
+#include "longmode.h"
 #include "pvh-note.h"
-
-#define USER_LOOP_N 10000000   /* dec/jnz iterations at CPL 3 (native on a software KVM) */
-#define KERNEL_LOOP_N 100000   /* the same loop at CPL 0 (emulated there: keep it short) */
-#define MAPPED_GIB 8           /* identity map: RAM above 4 GiB too (longmode.c tests it) */
 
 	pvh_note _start, 8
 

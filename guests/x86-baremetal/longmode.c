@@ -5,6 +5,7 @@
  * SYSCALL in and SYSRETQ out, int $0x80 through a DPL 3 gate and the TSS's RSP0, and a #GP from a
  * privileged instruction at CPL 3. Times the same dec/jnz loop at CPL 3 and CPL 0 with rdtsc.
  */
+#include "longmode.h"
 #include "rt.h"
 
 #define MSR_EFER 0xc0000080
@@ -17,8 +18,6 @@
 
 #define SEL_KCODE64 0x18
 #define SEL_TSS 0x40
-#define USER_LOOP_N 10000000
-#define KERNEL_LOOP_N 100000
 
 struct tss64 {
 	uint32_t reserved0;
