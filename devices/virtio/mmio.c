@@ -366,8 +366,14 @@ int virtio_pop(struct virtio_dev *d, unsigned q, struct virtq_elem *e)
 	    vq->ready) {
 		r = virtq_pop(vq, e, &why);
 		if (r < 0) {
-			char msg[128];
-			snprintf(msg, sizeof(msg), "queue %u: %s", q, why);
+			char msg[160];
+			if (vq->last.valid)
+				snprintf(msg, sizeof(msg), "queue %u: %s; descriptor addr 0x%llx len %u flags 0x%x",
+					 q, why, (unsigned long long)vq->last.addr, vq->last.len, vq->last.flags);
+			else
+				snprintf(msg, sizeof(msg), "queue %u: %s; avail idx %u, device at %u", q, why,
+					 le16toh(__atomic_load_n(&((uint16_t *)vq->avail)[1], __ATOMIC_RELAXED)),
+					 vq->last_avail);
 			fail_locked(d, msg);
 		} else if (r > 0) {
 			e->gen = d->gen;

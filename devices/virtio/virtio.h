@@ -82,6 +82,8 @@ struct virtq {
 	uint16_t used_idx;      /* device's copy of used->idx */
 	uint16_t signalled_used;
 	bool signalled_used_valid;
+	/* The descriptor being walked when virtq_pop failed, for the log line. */
+	struct { uint64_t addr; uint32_t len; uint16_t flags; bool valid; } last;
 };
 
 /* One guest buffer of a chain, already translated: [p, p+len) lies in guest RAM. */

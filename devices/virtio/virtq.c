@@ -137,7 +137,7 @@ static int elem_add(struct virtq *vq, struct virtq_elem *e, const struct vring_d
 	return 0;
 }
 
-static void desc_load(struct vring_desc *dst, const struct vring_desc *src)
+static void desc_load(struct virtq *vq, struct vring_desc *dst, const struct vring_desc *src)
 {
 	/* One copy: the driver may rewrite the table while we walk it (TOCTOU). */
 	struct vring_desc d;
@@ -146,6 +146,10 @@ static void desc_load(struct vring_desc *dst, const struct vring_desc *src)
 	dst->len = le32toh(d.len);
 	dst->flags = le16toh(d.flags);
 	dst->next = le16toh(d.next);
+	vq->last.addr = dst->addr;
+	vq->last.len = dst->len;
+	vq->last.flags = dst->flags;
+	vq->last.valid = true;
 }
 
 /* §2.7.5.3: one level of indirection; the table holds its own chain starting at entry 0. */
@@ -178,7 +182,7 @@ static int walk_indirect(struct virtq *vq, struct virtq_elem *e, const struct vr
 			*why = "loop in indirect descriptor table";
 			return -1;
 		}
-		desc_load(&d, &table[i]); /* i < n: the table was mapped for n entries */
+		desc_load(vq, &d, &table[i]); /* i < n: the table was mapped for n entries */
 		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
 			*why = "nested indirect descriptor table";
 			return -1;
@@ -198,6 +202,8 @@ static int walk_indirect(struct virtq *vq, struct virtq_elem *e, const struct vr
 int virtq_pop(struct virtq *vq, struct virtq_elem *e, const char **why)
 {
 	uint16_t avail = avail_idx_acquire(vq);
+
+	vq->last.valid = false;
 
 	if (avail == vq->last_avail && vq->event_idx) {
 		/* §2.7.10: ask for a notification at the next entry, then re-check (store-load fence). */
@@ -230,7 +236,7 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *e, const char **why)
 			*why = "loop in descriptor chain (longer than the queue size)";
 			return -1;
 		}
-		desc_load(&d, &vq->desc[i]); /* i < num: head and every next were checked */
+		desc_load(vq, &d, &vq->desc[i]); /* i < num: head and every next were checked */
 		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
 			/* §2.7.5.3.1: needs the feature, never with NEXT; the WRITE flag is ignored. */
 			if (!vq->indirect) {
