@@ -111,7 +111,7 @@ static void publish(uint16_t head, uint16_t step)
 /* Bounded polling on the arch's clock: a device that never answers is a failure, not a hang. */
 static bool wait_used(uint16_t want)
 {
-	for (uint64_t end = hostile_deadline(5000); hostile_now() < end;)
+	for (uint64_t end = hostile_deadline(20000); hostile_now() < end;)
 		if (used_idx() == want)
 			return true;
 	return used_idx() == want;
@@ -119,7 +119,7 @@ static bool wait_used(uint16_t want)
 
 static bool wait_needs_reset(void)
 {
-	for (uint64_t end = hostile_deadline(2000); hostile_now() < end;)
+	for (uint64_t end = hostile_deadline(5000); hostile_now() < end;)
 		if (rd(STATUS) & 64)
 			return true;
 	return rd(STATUS) & 64;
