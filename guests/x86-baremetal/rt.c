@@ -31,6 +31,16 @@ void *memcpy(void *d, const void *s, size_t n)
 	return d;
 }
 
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *p = a, *q = b;
+
+	for (; n--; p++, q++)
+		if (*p != *q)
+			return *p - *q;
+	return 0;
+}
+
 void serial_init(void)
 {
 	outb(COM1 + UART_IER, 0x00);            /* polled: no interrupts */

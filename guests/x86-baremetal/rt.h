@@ -112,5 +112,6 @@ uint32_t udivmod64(uint64_t *v, uint32_t d);
 
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
 
 #endif

@@ -2,7 +2,8 @@
  * Application processor start-up for the smp guest. ap_trampoline is copied to a page below
  * 1 MiB; a STARTUP IPI with that page's number starts each AP there in real mode (CS = page << 8,
  * IP = 0; Intel MP spec B.4). It loads the guest's GDT, enters protected mode and jumps to
- * ap_entry32, which counts itself in and records its local APIC ID, then halts.
+ * ap_entry32, which counts itself in and records its local APIC ID and the initial APIC ID CPUID
+ * reports, then halts.
  */
 	.section .text, "ax"
 	.code16
@@ -30,11 +31,16 @@ ap_entry32:
 	movl %eax, %ss
 	movl $1, %ecx
 	lock xaddl %ecx, ap_count       /* ecx = this AP's index */
-	movl 0xfee00020, %eax           /* local APIC ID register, bits 31:24 */
-	shrl $24, %eax
 	cmpl $63, %ecx
 	ja 1f
-	movl %eax, ap_apic_ids(, %ecx, 4)
+	movl %ecx, %esi
+	movl 0xfee00020, %eax           /* local APIC ID register, bits 31:24 */
+	shrl $24, %eax
+	movl %eax, ap_apic_ids(, %esi, 4)
+	movl $1, %eax                   /* CPUID.1:EBX[31:24]: initial APIC ID, must match */
+	cpuid
+	shrl $24, %ebx
+	movl %ebx, ap_cpuid_ids(, %esi, 4)
 1:	cli
 	hlt
 	jmp 1b
@@ -49,6 +55,7 @@ ap_gdt_end:
 
 	.section .bss
 	.balign 4
-	.globl ap_count, ap_apic_ids
+	.globl ap_count, ap_apic_ids, ap_cpuid_ids
 ap_count: .space 4
 ap_apic_ids: .space 64 * 4
+ap_cpuid_ids: .space 64 * 4

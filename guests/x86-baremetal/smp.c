@@ -3,7 +3,8 @@
  * configuration table the way Linux does (MP spec 1.4, 4.1: last KiB of base memory, the EBDA,
  * the BIOS area 0xf0000-0xfffff), checks signatures and checksums, lists processors and IOAPICs;
  * then starts every AP with INIT + STARTUP IPIs through the local APIC (MP spec B.4) and checks
- * each one runs and reports a distinct APIC ID matching the table.
+ * each one runs and reports a distinct APIC ID matching the table, and that CPUID leaf 1 reports
+ * the same initial APIC ID as the local APIC on every CPU (KVM needs per-vCPU CPUID for that).
  */
 #include "mp.h"
 
@@ -20,7 +21,7 @@
 #define TRAMPOLINE 0x10000u /* page 0x10: free RAM below 1 MiB in minivmm's and QEMU's layouts */
 
 extern const char ap_trampoline[], ap_trampoline_end[];
-extern volatile uint32_t ap_count, ap_apic_ids[64];
+extern volatile uint32_t ap_count, ap_apic_ids[64], ap_cpuid_ids[64];
 
 static uint32_t lapic_read(uint32_t reg) { return mmio_read32(LAPIC_BASE + reg); }
 static void lapic_write(uint32_t reg, uint32_t v) { mmio_write32(LAPIC_BASE + reg, v); }
@@ -120,6 +121,13 @@ void guest_main(struct hvm_start_info *si)
 			distinct &= ap_apic_ids[j] != id;
 	}
 	check(distinct, "APIC IDs are distinct");
+	uint32_t ebx;
+	__asm__ volatile("cpuid" : "=b"(ebx) : "a"(1) : "ecx", "edx");
+	bool cpuid_match = (ebx >> 24) == bsp_id;
+	for (unsigned i = 0; i < ap_count && i < 64; i++)
+		cpuid_match &= ap_cpuid_ids[i] == ap_apic_ids[i];
+	check(cpuid_match, "CPUID.1 initial APIC ID matches the local APIC ID on every CPU (bsp %u)",
+	      ebx >> 24);
 	check(listed, "every running CPU's APIC ID is in the MP table");
 	gprintf("smp: %u CPUs running\n", ap_count + 1);
 	guest_finish("smp");
