@@ -3,6 +3,7 @@
 #   build/guests/virtio/hostile-arm64.img   arm64 Image
 #   build/guests/virtio/hostile-x86.elf     32-bit PVH ELF
 #   build/guests/virtio/blkbench-x86.elf    request round-trip benchmark (tests/virtio/bench-blk.sh)
+#   build/guests/virtio/irq-x86.elf         interrupts through the IOAPIC (tests/virtio/t-irq-x86.sh)
 VH_OUT := build/guests/virtio
 VH_A64_RT_DIR := guests/arm64-baremetal
 VH_A64_RT := $(VH_A64_RT_DIR)/rt_start.S $(VH_A64_RT_DIR)/rt_lib.c $(VH_A64_RT_DIR)/rt_mmu.c
@@ -38,7 +39,15 @@ $(VH_OUT)/blkbench-x86.32.o: tests/virtio/blkbench-x86.c tests/virtio/hostile.h 
 $(VH_OUT)/blkbench-x86.elf: $(VH_OUT)/blkbench-x86.32.o $(VH_X86_RT) $(VH_X86_DIR)/guest.ld
 	ld -m elf_i386 $(X86G_LDFLAGS) $(filter %.o,$^) -o $@
 
-VH_GUESTS := $(VH_OUT)/hostile-arm64.img $(VH_OUT)/hostile-x86.elf $(VH_OUT)/blkbench-x86.elf
+$(VH_OUT)/irq-x86.32.o: tests/virtio/irq-x86.c tests/virtio/hostile.h $(VH_X86_DIR)/rt.h $(VH_X86_DIR)/irq32.h
+	@mkdir -p $(dir $@)
+	$(X86G_CC) -m32 -march=i686 $(X86G_CFLAGS) -c $< -o $@
+
+$(VH_OUT)/irq-x86.elf: $(VH_OUT)/irq-x86.32.o $(VH_X86_RT) build/guests/x86/irq32.32.o $(VH_X86_DIR)/guest.ld
+	ld -m elf_i386 $(X86G_LDFLAGS) $(filter %.o,$^) -o $@
+
+VH_GUESTS := $(VH_OUT)/hostile-arm64.img $(VH_OUT)/hostile-x86.elf $(VH_OUT)/blkbench-x86.elf \
+             $(VH_OUT)/irq-x86.elf
 GUEST_TARGETS += $(VH_GUESTS)
 virtio-guests: $(VH_GUESTS)
 .PHONY: virtio-guests
