@@ -9,8 +9,9 @@ GUESTS=${GUESTS:-$ROOT/guests/out}
 TMPDIR=${TMPDIR:-/tmp}
 X86_GUESTS=$ROOT/build/guests/x86
 QEMU=${QEMU:-qemu-system-x86_64}
-# The oracle: QEMU's microvm with the same devices at the same places, TCG so it works anywhere.
-QEMU_ARGS=(-M microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on -accel tcg -m 128M
+# The oracle: QEMU's microvm with the same devices at the same places; TCG (QEMU_ACCEL) so it
+# works anywhere.
+QEMU_ARGS=(-M microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on -m 128M
 	   -nodefaults -nographic -no-reboot -serial stdio
 	   -device isa-debug-exit,iobase=0xf4,iosize=0x04)
 failures=0
@@ -58,7 +59,8 @@ have_qemu() { command -v "$QEMU" >/dev/null; }
 run_qemu() {
 	local elf=$1 out=$2
 	shift 2
-	timeout -k 5 90 "$QEMU" "${QEMU_ARGS[@]}" -kernel "$elf" "$@" </dev/null >"$out.raw" 2>"$out.err"
+	timeout -k 5 90 "$QEMU" "${QEMU_ARGS[@]}" -accel "${QEMU_ACCEL:-tcg}" -kernel "$elf" "$@" \
+		</dev/null >"$out.raw" 2>"$out.err"
 	echo $? >"$out.rc"
 	tr -d '\r' <"$out.raw" >"$out.txt"
 }

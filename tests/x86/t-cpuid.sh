@@ -14,7 +14,7 @@ expect_line "$TMPDIR/cpuid.txt" '^cpuid: PASS' "minivmm: cpuid: PASS"
 guest_fails "$TMPDIR/cpuid"
 if have_qemu; then
 	# The oracle must run on KVM too: TCG has its own CPU model and no KVM leaves.
-	run_qemu "$elf" "$TMPDIR/cpuid-qemu" -accel kvm -cpu host
+	QEMU_ACCEL=kvm run_qemu "$elf" "$TMPDIR/cpuid-qemu" -cpu host
 	expect_rc "$TMPDIR/cpuid-qemu" 129 "qemu -accel kvm -cpu host (oracle)"
 	v1=$(grep '^cpuid: vendor' "$TMPDIR/cpuid.txt"); v2=$(grep '^cpuid: vendor' "$TMPDIR/cpuid-qemu.txt")
 	if [ -n "$v1" ] && [ "$v1" = "$v2" ]; then ok "same vendor/family/model/stepping as QEMU: ${v1#cpuid: }"

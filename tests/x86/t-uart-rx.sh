@@ -60,7 +60,7 @@ else
 	bad "ASan/UBSan build $MINIVMM_SAN missing (make SANITIZE=1)"
 fi
 if have_qemu; then
-	run_fed "$TMPDIR/rx-qemu" timeout -k 5 90 "$QEMU" "${QEMU_ARGS[@]}" -kernel "$elf"
+	run_fed "$TMPDIR/rx-qemu" timeout -k 5 90 "$QEMU" "${QEMU_ARGS[@]}" -accel tcg -kernel "$elf"
 	check_rx "$TMPDIR/rx-qemu" "qemu (oracle)"
 fi
 finish
