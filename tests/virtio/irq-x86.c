@@ -24,16 +24,32 @@ static uint64_t hostile_deadline(unsigned ms) { return rdtsc() + (uint64_t)ms * 
 #define VIRTIO_PIN 16
 #define VIRTIO_VECTOR 0x30
 
-static volatile unsigned irqs;
+static volatile unsigned irqs, spurious;
 static volatile uint32_t seen_status;
 
+/*
+ * As Linux's vm_interrupt: an interrupt with InterruptStatus 0 is not ours (IRQ_NONE). This host's
+ * software KVM (PVM) now and then re-delivers a level interrupt already acked and EOId; those are
+ * counted apart and tolerated.
+ */
 static void virtio_irq(unsigned vector)
 {
 	uint32_t st = rd(INT_STATUS);
-	irqs++;
-	seen_status |= st;
-	wr(INT_ACK, st); /* the device lowers the line: level-triggered, so before the EOI */
+	if (!st) {
+		spurious++;
+	} else {
+		irqs++;
+		seen_status |= st;
+		wr(INT_ACK, st); /* the device lowers the line: level-triggered, so before the EOI */
+	}
 	irq_eoi();
+}
+
+/* Sleep in hlt until `want` device interrupts were handled (minivmm's --timeout bounds a hang). */
+static void wait_irqs(unsigned want)
+{
+	while (irqs < want)
+		wait_irq();
 }
 
 void guest_main(struct hvm_start_info *si)
@@ -52,7 +68,7 @@ void guest_main(struct hvm_start_info *si)
 
 	/* 1. A completion interrupts; InterruptStatus bit 0; the ack drops the line. */
 	publish(blk_req(0, 0, 7, Q_DATA, 512, true), 1);
-	wait_irq();
+	wait_irqs(1);
 	check(irqs == 1, "one interrupt for one completion (got %u)", irqs);
 	check(seen_status == 1, "InterruptStatus was 0x%x (used buffer)", seen_status);
 	check(used_idx() == 1 && *(volatile uint8_t *)Q_STATUS == 0, "the request completed OK");
@@ -61,7 +77,7 @@ void guest_main(struct hvm_start_info *si)
 	/* 2. Several completions, each acked in turn: the level line is raised again each time. */
 	for (unsigned i = 0; i < 5; i++) {
 		publish(blk_req(0, 0, 8 + i, Q_DATA, 512, true), 1);
-		wait_irq();
+		wait_irqs(2 + i);
 	}
 	check(irqs == 6, "an interrupt for each of 5 more completions (got %u)", irqs);
 	check(used_idx() == 6, "all completed (used idx %u)", used_idx());
@@ -79,9 +95,10 @@ void guest_main(struct hvm_start_info *si)
 	desc(2)->flags |= F_NEXT;
 	desc(2)->next = 1;
 	publish(0, 1);
-	wait_irq();
+	wait_irqs(7);
 	check(seen_status == 2, "configuration-change interrupt (InterruptStatus 0x%x)", seen_status);
 	check(rd(STATUS) & 64, "DEVICE_NEEDS_RESET");
 	check(irqs == 7, "7 interrupts in all (got %u)", irqs);
+	gprintf("virtio-irq: %u spurious interrupts (InterruptStatus 0) ignored\n", spurious);
 	guest_finish("virtio-irq");
 }

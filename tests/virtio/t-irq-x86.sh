@@ -21,5 +21,7 @@ for bin in "$MINIVMM" "$MINIVMM_SAN"; do
 	grep -E '^  (ok|FAIL)' "$TMPDIR/$tag.log" | sed "s/^/    [$tag] /"
 	[ "$rc" = 129 ] && ok "$tag: the guest passed (exit 129)" || bad "$tag: exit $rc, want 129 (124: an interrupt never came)"
 	grep -qE 'runtime error|AddressSanitizer' "$TMPDIR/$tag.log" && bad "$tag: sanitizer report"
+	n=$(sed -n 's/^virtio-irq: \([0-9]*\) spurious.*/\1/p' "$TMPDIR/$tag.log")
+	[ "${n:-0}" != 0 ] && echo "NOTE: $tag: $n spurious re-deliveries of the acked, EOId level interrupt (KVM here is PVM)"
 done
 finish
