@@ -32,8 +32,9 @@ static int chk_inc(struct chk *c, uint64_t off, uint64_t len)
 	if (!len)
 		return 0;
 	uint64_t c0 = off >> s->cluster_bits, c1 = (off + len - 1) >> s->cluster_bits;
-	if (c1 >= (1ull << 32)) {
-		CHK_MSG(c, "ERROR: reference to offset 0x%" PRIx64 " is far beyond the image\n", off);
+	uint64_t limit = MAX((c->fsize + s->cs - 1) >> s->cluster_bits, s->end_cluster) + 1;
+	if (c1 >= limit || off + len < off) {
+		CHK_MSG(c, "ERROR: reference to offset 0x%" PRIx64 " is beyond the end of the image file\n", off);
 		c->r->corruptions++;
 		return 0;
 	}
