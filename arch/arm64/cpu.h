@@ -157,6 +157,7 @@ struct a64_cpu {
 	pthread_cond_t cond;
 
 	uint64_t icount;        /* instructions retired */
+	uint64_t slices;        /* run slices (a64_exec calls), for the statistics */
 	jmp_buf *fault_jmp;     /* where a faulting access unwinds to (see a64_exec) */
 };
 
@@ -227,6 +228,13 @@ static inline void a64_end_slice(struct a64_cpu *cpu)
 {
 	cpu->icount -= cpu->budget;
 	cpu->budget = 0;
+}
+
+/* PSTATE.I or the IRQ line changed: end the slice only if an IRQ can now be taken. */
+static inline void a64_irq_check(struct a64_cpu *cpu)
+{
+	if (atomic_load_explicit(&cpu->irq_level, memory_order_relaxed) && !(cpu->daif & PSTATE_I))
+		a64_end_slice(cpu);
 }
 
 /* interp.c: execute up to n instructions (fewer if something ends the slice). */

@@ -93,8 +93,8 @@ static void interp_vcpu_run(struct vcpu *v)
 	const char *stats = getenv("MINIVMM_STATS");
 	if (m->cfg->debug || (stats && *stats && strcmp(stats, "0")))
 		log_info("interp: %" PRIu64 " instructions, %.1f MIPS (%.2f s, %" PRIu64
-			 " IRQs, %" PRIu64 " WFI sleeps)", cpu->icount,
-			 secs > 0 ? cpu->icount / secs / 1e6 : 0.0, secs, irqs, sleeps);
+			 " slices, %" PRIu64 " IRQs, %" PRIu64 " WFI sleeps)", cpu->icount,
+			 secs > 0 ? cpu->icount / secs / 1e6 : 0.0, secs, cpu->slices, irqs, sleeps);
 }
 
 static void interp_vcpu_kick(struct vcpu *v)

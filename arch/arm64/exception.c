@@ -35,7 +35,7 @@ static uint64_t take(struct a64_cpu *cpu, uint64_t elr, unsigned type)
 	cpu->daif = PSTATE_DAIF;
 	cpu->excl_valid = false;
 	a64_set_el_sp(cpu, 1, 1);
-	a64_end_slice(cpu); /* new PSTATE: let the run loop re-check interrupts */
+	/* Everything is masked now: the run loop need not look at interrupts early. */
 	return (cpu->vbar & ~0x7ffULL) + off + type;
 }
 
@@ -82,6 +82,7 @@ uint64_t a64_eret(struct a64_cpu *cpu)
 	cpu->nzcv = spsr & 0xf0000000;
 	cpu->daif = spsr & PSTATE_DAIF;
 	a64_set_el_sp(cpu, el, el ? (m & 1) : 0);
+	a64_irq_check(cpu);
 	if (target & 3) {
 		cpu->far = target;
 		return a64_take_sync(cpu, target, EC_PC_ALIGN, 0);

@@ -568,7 +568,6 @@ static uint64_t exec_branch_sys(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 			case 4: /* ERET */
 				if (rn != 31 || cpu->el == 0)
 					break;
-				a64_end_slice(cpu);
 				return a64_eret(cpu);
 			}
 		}
@@ -651,18 +650,20 @@ void a64_exec(struct a64_cpu *cpu, int64_t n)
 	jmp_buf jb;
 
 	cpu->budget = n;
+	cpu->slices++;
 	cpu->icount += n; /* the unexecuted rest is taken back below or by a64_end_slice() */
 	cpu->fault_jmp = &jb;
 	/* A faulting access longjmps back here after taking the exception (cpu->pc = vector). */
 	setjmp(jb);
 	while (likely(cpu->budget > 0)) {
 		uint64_t pc = cpu->pc;
+		/* Counted before the fetch: a guest looping on instruction aborts still ends the slice. */
+		cpu->budget--;
 		if (unlikely((pc & A64_PAGE_MASK) != cpu->fetch_page))
 			a64_fetch_refill(cpu, pc);
 		uint32_t insn;
 		/* fetch_host points at a whole RAM page and pc is 4-byte aligned within it. */
 		memcpy(&insn, cpu->fetch_host + (pc & 0xfff), 4);
-		cpu->budget--;
 		cpu->pc = exec_one(cpu, insn, pc);
 	}
 	cpu->icount -= cpu->budget;

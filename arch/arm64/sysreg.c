@@ -59,7 +59,7 @@ static bool sysreg_access(struct a64_cpu *cpu, uint32_t key, bool read, uint64_t
 			*val = cpu->daif;
 		} else {
 			cpu->daif = *val & PSTATE_DAIF;
-			a64_end_slice(cpu);
+			a64_irq_check(cpu);
 		}
 		return true;
 	case SYSREG(3, 3, 4, 4, 0): /* FPCR */
@@ -366,7 +366,7 @@ uint64_t a64_exec_system(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 				cpu->daif |= imm << 6;
 			else
 				cpu->daif &= ~(imm << 6);
-			a64_end_slice(cpu);
+			a64_irq_check(cpu);
 			return pc + 4;
 		}
 	}

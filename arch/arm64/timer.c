@@ -100,6 +100,6 @@ int a64_timer_sysreg(struct a64_cpu *cpu, uint32_t key, bool read, uint64_t *val
 	default: t->cval = *val; break;
 	}
 	a64_timer_update(cpu);
-	a64_end_slice(cpu); /* the deadline moved: the run loop recomputes its sleep */
+	a64_irq_check(cpu); /* the output may have raised an unmasked IRQ */
 	return 0;
 }

@@ -206,3 +206,15 @@ UNIT_TEST(a64_exception, data_abort_reports_dfsc_wnr_and_far)
 	CU_ASSERT_EQUAL(f.cpu->elr, CODE + 4);
 	teardown(&f);
 }
+
+UNIT_TEST(a64_exception, abort_loop_on_unmapped_vector_still_ends_the_slice)
+{
+	static const uint32_t code[] = { 0x00000000 /* udf #0 */ };
+	struct exc_fixture f;
+	setup(&f, code, 1);
+	f.cpu->vbar = 0x80000000ULL; /* not RAM: every vector fetch aborts again */
+	a64_exec(f.cpu, 100); /* must return */
+	CU_ASSERT_EQUAL(f.cpu->esr >> 26, EC_IABT_CUR);
+	CU_ASSERT_EQUAL(f.cpu->far, 0x80000200ULL);
+	teardown(&f);
+}
