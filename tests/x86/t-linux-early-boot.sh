@@ -4,7 +4,7 @@
 # (with a marker word) and an e820 map whose usable RAM covers --mem minus the low reserved areas.
 # On hardware KVM the kernel must go on to the initramfs's init and its scripted test. On this
 # host's software KVM (PVM) guest ring 0 is emulated and Linux stops in early boot: the test says
-# so in a NOTE and asserts what the host does show.
+# so in a NOTE and asserts what the host does show (also: KVM leaves, MP table, IOAPIC, initrd).
 . "$(dirname "$0")/lib.sh"
 require_kvm
 require_minivmm "$MINIVMM"
@@ -43,6 +43,20 @@ check_e820() {
 	else bad "$what: e820 map: $msg"; grep 'BIOS-e820' "$log" | sed 's/^/    /'; fi
 }
 
+# check_ramdisk LOG: Linux found the initrd, page-rounded to its size, inside RAM.
+check_ramdisk() {
+	local r s e size want
+	r=$(sed -n 's/.*RAMDISK: \[mem \(0x[0-9a-f]*\)-\(0x[0-9a-f]*\)\].*/\1 \2/p' "$1" | head -1)
+	if [ -z "$r" ]; then bad "$2: no 'RAMDISK:' line (initrd not found)"; return; fi
+	read -r s e <<<"$r"
+	size=$((e + 1 - s)); want=$(( ($(stat -Lc %s "$initrd") + 4095) / 4096 * 4096 ))
+	if [ "$size" = "$want" ] && [ $((e + 1)) -le "$mem_end" ]; then
+		ok "$2: initrd at $s, $size bytes (the file, page-rounded), inside RAM"
+	else
+		bad "$2: RAMDISK $s-$e: $size bytes, want $want inside RAM below $(printf 0x%x "$mem_end")"
+	fi
+}
+
 for kernel in bzImage vmlinux; do
 	out=$TMPDIR/linux-$kernel
 	t0=$(date +%s)
@@ -57,6 +71,12 @@ for kernel in bzImage vmlinux; do
 	expect_line "$out.txt" 'Linux version 6\.1' "$kernel: kernel banner"
 	expect_line "$out.txt" "Command line: .*$marker" "$kernel: our command line with its marker"
 	check_e820 "$out.txt" "$kernel"
+	# What Linux reads from the rest of our boot data before it can stop on this host.
+	expect_line "$out.txt" 'Hypervisor detected: KVM' "$kernel: KVM CPUID leaves seen"
+	expect_line "$out.txt" 'Intel MultiProcessor Specification v1\.4' "$kernel: MP table found"
+	expect_line "$out.txt" 'Processors: 2$' "$kernel: MP table lists 2 processors (--cpus 2)"
+	expect_line "$out.txt" 'IOAPIC\[0\]: .*address 0xfec00000' "$kernel: IOAPIC at 0xfec00000"
+	check_ramdisk "$out.txt" "$kernel"
 
 	if grep -q 'minivmm-init: reached init' "$out.txt"; then
 		ok "$kernel: reached the initramfs's init"
