@@ -261,6 +261,17 @@ __attribute__((noreturn)) void a64_abort(struct a64_cpu *cpu, uint64_t va, int a
 /* Raise a synchronous exception from deep inside an instruction (unwinds to a64_exec). */
 __attribute__((noreturn)) void a64_raise(struct a64_cpu *cpu, uint32_t ec, uint32_t iss);
 
+/* A load/store base register: SP as base must be 16-byte aligned if SCTLR.SA/SA0 (D1.8.2). */
+static inline uint64_t a64_ldst_base(struct a64_cpu *cpu, unsigned rn)
+{
+	if (rn != 31)
+		return cpu->x[rn];
+	uint64_t sp = a64_sp(cpu);
+	if (unlikely(sp & 15) && (cpu->sctlr & (cpu->el ? SCTLR_SA : SCTLR_SA0)))
+		a64_raise(cpu, EC_SP_ALIGN, 0);
+	return sp;
+}
+
 /* mmu.c: translate va for acc at privilege mmu; 0 and *pa, or a fault status code + 1. */
 struct a64_walk {
 	uint64_t pa;

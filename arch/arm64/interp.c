@@ -598,7 +598,7 @@ static inline uint64_t exec_ldst_fast(struct a64_cpu *cpu, uint32_t insn, uint64
 	unsigned rt = insn & 31, rn = (insn >> 5) & 31;
 	if ((insn & 0x3f800000) == 0x39000000) { /* STR/LDR (unsigned offset), zero-extending */
 		unsigned size = insn >> 30, mmu = a64_mmu_idx(cpu);
-		uint64_t va = rsp(cpu, rn) + ((uint64_t)((insn >> 10) & 0xfff) << size);
+		uint64_t va = a64_ldst_base(cpu, rn) + ((uint64_t)((insn >> 10) & 0xfff) << size);
 		if (insn & (1u << 22))
 			wx(cpu, rt, a64_ld(cpu, va, 1u << size, mmu));
 		else
@@ -609,7 +609,7 @@ static inline uint64_t exec_ldst_fast(struct a64_cpu *cpu, uint32_t insn, uint64
 		unsigned type = (insn >> 23) & 3, rt2 = (insn >> 10) & 31, mmu = a64_mmu_idx(cpu);
 		if (type == 0 && rt2 == rt && (insn & (1u << 22)))
 			return a64_exec_ldst(cpu, insn, pc);
-		uint64_t base = rsp(cpu, rn);
+		uint64_t base = a64_ldst_base(cpu, rn);
 		uint64_t off = (uint64_t)sext((insn >> 15) & 0x7f, 7) * 8;
 		uint64_t va = type == 1 ? base : base + off;
 		if (insn & (1u << 22)) {

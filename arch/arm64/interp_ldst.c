@@ -17,7 +17,7 @@ static inline int64_t sext(uint64_t v, unsigned bits)
 
 static inline uint64_t base_reg(struct a64_cpu *cpu, unsigned rn)
 {
-	return rn == 31 ? a64_sp(cpu) : cpu->x[rn];
+	return a64_ldst_base(cpu, rn);
 }
 
 static inline void set_base(struct a64_cpu *cpu, unsigned rn, uint64_t v)

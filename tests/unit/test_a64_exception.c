@@ -218,3 +218,23 @@ UNIT_TEST(a64_exception, abort_loop_on_unmapped_vector_still_ends_the_slice)
 	CU_ASSERT_EQUAL(f.cpu->far, 0x80000200ULL);
 	teardown(&f);
 }
+
+UNIT_TEST(a64_exception, misaligned_sp_as_base_faults_when_sctlr_sa_is_set)
+{
+	static const uint32_t code[] = { 0xf94003e0 /* ldr x0, [sp] */ };
+	struct exc_fixture f;
+	setup(&f, code, 1);
+	f.cpu->sp_el[1] = RAM + 0x108;
+	f.cpu->sctlr |= SCTLR_SA;
+	a64_exec(f.cpu, 1);
+	CU_ASSERT_EQUAL(f.cpu->pc, VBAR + 0x200);
+	CU_ASSERT_EQUAL(f.cpu->esr >> 26, EC_SP_ALIGN);
+	CU_ASSERT_EQUAL(f.cpu->elr, CODE);
+	teardown(&f);
+	/* without SA the same access is fine */
+	setup(&f, code, 1);
+	f.cpu->sp_el[1] = RAM + 0x108;
+	a64_exec(f.cpu, 1);
+	CU_ASSERT_EQUAL(f.cpu->pc, CODE + 4);
+	teardown(&f);
+}
