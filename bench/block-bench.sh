@@ -25,20 +25,20 @@ n64=$((MB * 16)); n4=$((MB * 64))
 for fmt in raw qcow2; do
   mkimg $fmt a.$fmt
   ours=$("$IMG" bench -f $fmt -t read -s 64k -c $n64 a.$fmt | secs)
-  theirs=$(qemu-img bench -f $fmt -d 1 -t read -s 64k -c $n64 a.$fmt | secs)
+  theirs=$(qemu-img bench -f $fmt -d 1 -s 64k -c $n64 a.$fmt | secs)
   row "$fmt seq read 64k" "$ours" "$theirs"
   ours=$("$IMG" bench -f $fmt -t read -s 4k -S 1052672 -c $n4 a.$fmt | secs)
-  theirs=$(qemu-img bench -f $fmt -d 1 -t read -s 4k -S 1052672 -c $n4 a.$fmt | secs)
+  theirs=$(qemu-img bench -f $fmt -d 1 -s 4k -S 1052672 -c $n4 a.$fmt | secs)
   row "$fmt strided read 4k" "$ours" "$theirs"
   # Writes into freshly created images (qcow2: every write allocates).
   for who in ours theirs; do
     if [ $fmt = raw ]; then truncate -s ${MB}M w-$who.raw; else qemu-img create -q -f qcow2 w-$who.qcow2 ${MB}M; fi
   done
   ours=$("$IMG" bench -f $fmt -t write -s 64k -c $n64 w-ours.$fmt | secs)
-  theirs=$(qemu-img bench -f $fmt -d 1 -t write -s 64k -c $n64 w-theirs.$fmt | secs)
+  theirs=$(qemu-img bench -f $fmt -d 1 -w -s 64k -c $n64 w-theirs.$fmt | secs)
   row "$fmt seq write 64k (allocating)" "$ours" "$theirs"
   ours=$("$IMG" bench -f $fmt -t write -s 4k -S 1052672 -c $n4 w-ours.$fmt | secs)
-  theirs=$(qemu-img bench -f $fmt -d 1 -t write -s 4k -S 1052672 -c $n4 w-theirs.$fmt | secs)
+  theirs=$(qemu-img bench -f $fmt -d 1 -w -s 4k -S 1052672 -c $n4 w-theirs.$fmt | secs)
   row "$fmt strided write 4k" "$ours" "$theirs"
 done
 # convert: half-empty qcow2 -> raw and raw -> qcow2
