@@ -3,7 +3,7 @@
 # qemu-system-x86_64 -accel kvm -M microvm (the closest peer: no PCI, no BIOS tables to speak of).
 #   - process start -> first serial byte, and -> process exit (boot-time guest: one byte, then exit)
 #   - PIO exit round trip: 100000 outb to an unused port (pio-loop guest), wall clock between its
-#     "start" and "done" lines, and the guest's own rdtsc count
+#     "start" and "done" lines, and the guest's own rdtsc count; the same for 20000 MMIO writes
 # Medians of RUNS runs (default 10). Prints a table and one NOTE line to paste into a report.
 #   usage: bench/x86-boot.sh [RUNS]      (make bench-x86)
 set -euo pipefail
@@ -55,8 +55,11 @@ row "start -> first serial byte (ms)" first_byte_ms boot
 row "start -> process exit (ms)" exit_ms boot
 row "PIO exit round trip (us, wall)" pio_exit_us pio
 row "PIO exit round trip (TSC cycles)" pio_exit_cycles pio
+row "MMIO exit round trip (us, wall)" mmio_exit_us pio
+row "MMIO exit round trip (TSC cycles)" mmio_exit_cycles pio
 printf 'exit status: minivmm %s, qemu %s (129 = guest PASS through debug-exit); load average %s\n' \
 	"$(get "$tmp/boot" 1 status)" "$(get "$tmp/boot" 2 status)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 fb1=$(get "$tmp/boot" 1 first_byte_ms) fb2=$(get "$tmp/boot" 2 first_byte_ms)
 pio1=$(get "$tmp/pio" 1 pio_exit_us) pio2=$(get "$tmp/pio" 2 pio_exit_us)
-echo "NOTE: x86 bench ($kvm, median of $RUNS): first serial byte minivmm $fb1 ms vs qemu microvm $fb2 ms (qemu/minivmm $(ratio "$fb1" "$fb2")); PIO exit round trip $pio1 us vs $pio2 us (qemu/minivmm $(ratio "$pio1" "$pio2"))"
+mmio1=$(get "$tmp/pio" 1 mmio_exit_us) mmio2=$(get "$tmp/pio" 2 mmio_exit_us)
+echo "NOTE: x86 bench ($kvm, median of $RUNS): first serial byte minivmm $fb1 ms vs qemu microvm $fb2 ms (qemu/minivmm $(ratio "$fb1" "$fb2")); PIO exit round trip $pio1 us vs $pio2 us (qemu/minivmm $(ratio "$pio1" "$pio2")); MMIO exit $mmio1 us vs $mmio2 us (qemu/minivmm $(ratio "$mmio1" "$mmio2"))"

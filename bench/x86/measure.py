@@ -5,7 +5,8 @@
                                                       process start -> exit
   measure.py pio RUNS -- CMD1... [-- CMD2...]         wall time between the pio-loop guest's
                                                       "start" and "done" lines, per exit, and the
-                                                      guest's own TSC cycles per exit
+                                                      guest's own TSC cycles per exit (its PIO
+                                                      and MMIO phases)
 
 The commands run alternately (1, 2, 1, 2 ...) so that load from elsewhere on the host hits both
 alike. Prints "N key median min max" lines (N = command number) for bench/x86-boot.sh.
@@ -38,9 +39,9 @@ def run_firstbyte(cmd):
 
 
 def run_pio(cmd):
+    """Each "<phase>-loop: start" / "<phase>-loop: done n=N ... cycles_per_exit=C" pair."""
     p = spawn(cmd)
-    start = done = None
-    n = cycles = None
+    starts, out = {}, {}
     buf = b""
     while True:
         chunk = os.read(p.stdout.fileno(), 4096)
@@ -51,17 +52,23 @@ def run_pio(cmd):
         while b"\n" in buf:
             line, buf = buf.split(b"\n", 1)
             text = line.decode(errors="replace").strip()
-            if text.startswith("pio-loop: start"):
-                start = now
-            elif text.startswith("pio-loop: done"):
-                done = now
-                m = re.search(r"n=(\d+) tsc_cycles=\d+ cycles_per_exit=(\d+)", text)
-                if m:
-                    n, cycles = int(m.group(1)), int(m.group(2))
+            m = re.match(r"(\w+)-loop: (start|done)", text)
+            if not m:
+                continue
+            phase = m.group(1)
+            if m.group(2) == "start":
+                starts[phase] = now
+                continue
+            d = re.search(r"n=(\d+) tsc_cycles=\d+ cycles_per_exit=(\d+)", text)
+            if d and phase in starts:
+                n = int(d.group(1))
+                out[f"{phase}_exit_us"] = (now - starts[phase]) / 1e3 / n
+                out[f"{phase}_exit_cycles"] = int(d.group(2))
     rc = p.wait()
-    if start is None or done is None or not n:
+    if "pio_exit_us" not in out:
         raise RuntimeError(f"pio-loop lines missing (exit status {rc})")
-    return {"pio_exit_us": (done - start) / 1e3 / n, "pio_exit_cycles": cycles, "status": rc}
+    out["status"] = rc
+    return out
 
 
 def main():
