@@ -295,9 +295,14 @@ int qcow2_refcount_add(struct qcow2 *s, uint64_t cluster, uint64_t n, int64_t de
 		uint8_t *blk = s->rb[r];
 		for (uint64_t k = 0; k < cnt; k++) {
 			uint64_t v = rb_get(s, blk, i + k);
-			if ((delta < 0 && v < (uint64_t)-delta) || (delta > 0 && max - v < (uint64_t)delta)) {
-				qcow2_signal_corruption(s, "refcount of cluster %" PRIu64 " would %s", cluster + k,
-							delta < 0 ? "drop below zero" : "overflow");
+			if (delta > 0 && max - v < (uint64_t)delta) {
+				/* Not corruption: the image's refcount width is too small (e.g. snapshots with refcount_bits=1). */
+				log_error("%s: refcount of cluster %" PRIu64 " would exceed %" PRIu64 " (refcount_bits %u too small)",
+					  s->b->path, cluster + k, max, 1u << s->refcount_order);
+				return -ERANGE;
+			}
+			if (delta < 0 && v < (uint64_t)-delta) {
+				qcow2_signal_corruption(s, "refcount of cluster %" PRIu64 " would drop below zero", cluster + k);
 				return -EIO;
 			}
 		}

@@ -274,6 +274,10 @@ int qcow2_snapshot_create(struct blk_dev *b, const char *name)
 		return ret;
 	if (strlen(name) > 1000 || snap_find(s, name) >= 0)
 		return -EEXIST;
+	if (qcow2_refcount_max(s) < 2) {
+		log_error("%s: internal snapshots need refcount_bits >= 2 (this image has 1)", b->path);
+		return -ERANGE;
+	}
 	if ((ret = qcow2_pool_release(s)) || (ret = qcow2_sync(s)))
 		return ret;
 	n = ((uint64_t)s->l1_size * 8 + s->cs - 1) >> s->cluster_bits;
