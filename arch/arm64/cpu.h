@@ -29,7 +29,7 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 /* Software TLB: direct-mapped, one array per access kind and translation regime user. */
-#define A64_TLB_BITS 8
+#define A64_TLB_BITS 10
 #define A64_TLB_SIZE (1u << A64_TLB_BITS)
 #define A64_PAGE_MASK (~0xfffULL)
 #define A64_TLB_INVALID 1ULL /* never equals a page-aligned tag */
