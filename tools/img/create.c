@@ -250,7 +250,7 @@ int img_info(int argc, char **argv)
 		{ "output", required_argument, NULL, 'O' }, { "backing-chain", no_argument, NULL, 'B' },
 		{ "force-share", no_argument, NULL, 'U' }, { NULL, 0, NULL, 0 } };
 	const char *fmt = NULL, *out = "human";
-	bool chain = false;
+	bool chain = false, share = false;
 	int c;
 
 	optind = 1;
@@ -259,7 +259,7 @@ int img_info(int argc, char **argv)
 		case 'f': fmt = optarg; break;
 		case 'O': out = optarg; break;
 		case 'B': chain = true; break;
-		case 'U': break;
+		case 'U': share = true; break;
 		default: return 1;
 		}
 	}
@@ -272,7 +272,8 @@ int img_info(int argc, char **argv)
 		return 1;
 	}
 	struct blk_dev *b;
-	if (img_open(argv[optind], fmt, false, &b))
+	/* -U (force share): read an image a running VMM holds, without taking its lock. */
+	if (blk_open(argv[optind], fmt, BLK_OPEN_RDONLY | (share ? BLK_OPEN_NOLOCK : 0), &b))
 		return 1;
 	bool json = !strcmp(out, "json");
 	if (chain && json)
