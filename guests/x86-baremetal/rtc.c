@@ -174,6 +174,19 @@ static void test_flags(void)
 	cmos_read(REG_C);
 }
 
+/* CMOS RAM (bytes 14-127) keeps what is written; bit 7 of the index port masks NMI and is no
+ * part of the register number (Linux writes it that way, CMOS_READ with RTC_ALWAYS_BCD off). */
+static void test_cmos_ram(void)
+{
+	cmos_write(0x40, 0x5a);
+	cmos_write(0x7f, 0xa5);
+	check(cmos_read(0x40) == 0x5a && cmos_read(0x7f) == 0xa5, "CMOS RAM bytes 0x40, 0x7f keep 0x5a, 0xa5");
+	uint8_t a = cmos_read(REG_A) & 0x7f, a_nmi = cmos_read(0x80 | REG_A) & 0x7f;
+	check(a == a_nmi, "index bit 7 (NMI mask) still selects register A (0x%02x, 0x%02x)", a, a_nmi);
+	cmos_write(0x80 | 0x41, 0x3c);
+	check(cmos_read(0x41) == 0x3c, "write through index 0xc1 lands in byte 0x41");
+}
+
 static void test_set_time(uint8_t b)
 {
 	/* Set 2001-02-03 04:05:06 in BCD 24 h the way hwclock does: SET stops updates while writing. */
@@ -236,6 +249,7 @@ void guest_main(struct hvm_start_info *si)
 	cmos_write(REG_B, b);
 
 	test_flags();
+	test_cmos_ram();
 	test_set_time(b);
 	cmos_write(REG_B, b);
 	guest_finish("rtc");
