@@ -63,7 +63,7 @@ static int blk_lock(int fd, const char *path, bool rdonly)
 		return 0;
 	if (errno == EWOULDBLOCK) {
 		if (rdonly)
-			log_error("%s is open read-write by another process (locked); close it first", path);
+			log_error("%s is open read-write by another process (locked); close it first (minivmm-img info -U reads it anyway)", path);
 		else
 			log_error("%s is in use by another process (locked); use readonly or --snapshot", path);
 		return -EBUSY;
