@@ -5,6 +5,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #define VIRTIO_BLK_F_RO 5
 #define VIRTIO_BLK_F_BLK_SIZE 6
 #define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_F_CONFIG_WCE 11
 #define VIRTIO_BLK_F_DISCARD 13
 #define VIRTIO_BLK_F_WRITE_ZEROES 14
 
@@ -156,6 +158,19 @@ static uint8_t host_error(struct virtio_blk *vb, const char *what, uint64_t sect
 	return VIRTIO_BLK_S_IOERR;
 }
 
+/*
+ * §5.2.6.3: without FLUSH the device is write-through; with CONFIG_WCE the driver picks the mode in
+ * the writeback field (read under the device lock by the register path, a plain byte here).
+ */
+static bool blk_writeback(struct virtio_blk *vb)
+{
+	if (!virtio_has_feature(&vb->dev, VIRTIO_BLK_F_FLUSH))
+		return false;
+	if (virtio_has_feature(&vb->dev, VIRTIO_BLK_F_CONFIG_WCE))
+		return __atomic_load_n(&vb->config.writeback, __ATOMIC_RELAXED) != 0;
+	return true;
+}
+
 static int blk_do_flush(struct virtio_blk *vb)
 {
 	if (!vb->dirty)
@@ -197,7 +212,7 @@ static uint8_t blk_rw(struct virtio_blk *vb, const struct virtq_elem *e, bool wr
 		off += n;
 	}
 	/* §5.2.6.1: without FLUSH negotiated the device is write-through. */
-	if (write && !virtio_has_feature(&vb->dev, VIRTIO_BLK_F_FLUSH)) {
+	if (write && !blk_writeback(vb)) {
 		int r = blk_do_flush(vb);
 		if (r < 0)
 			return host_error(vb, "flush", sector, r);
@@ -351,8 +366,20 @@ static void blk_config_read(struct virtio_dev *d, uint32_t off, void *data, unsi
 
 static void blk_config_write(struct virtio_dev *d, uint32_t off, const void *data, unsigned len)
 {
-	/* writeback is only writable with CONFIG_WCE, which we do not offer. */
+	struct virtio_blk *vb = d->priv;
+	/* Only writeback is writable, and only with CONFIG_WCE (§5.2.4). */
+	if (off == offsetof(struct virtio_blk_config, writeback) && len == 1 &&
+	    virtio_has_feature(d, VIRTIO_BLK_F_CONFIG_WCE)) {
+		__atomic_store_n(&vb->config.writeback, *(const uint8_t *)data ? 1 : 0, __ATOMIC_RELAXED);
+		return;
+	}
 	log_guest("%s: write to read-only config field at 0x%x ignored", d->name, off);
+}
+
+static void blk_reset(struct virtio_dev *d)
+{
+	struct virtio_blk *vb = d->priv;
+	__atomic_store_n(&vb->config.writeback, 1, __ATOMIC_RELAXED);
 }
 
 static const struct virtio_dev_ops blk_ops = {
@@ -363,6 +390,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.config_read = blk_config_read,
 	.config_write = blk_config_write,
 	.queue_notify = blk_queue_notify,
+	.reset = blk_reset,
 };
 
 int virtio_blk_create(struct bus *bus, uint64_t base, const struct guest_mem *mem, struct irq_line irq,
@@ -382,7 +410,7 @@ int virtio_blk_create(struct bus *bus, uint64_t base, const struct guest_mem *me
 		memcpy(vb->serial, serial, MIN(strlen(serial), sizeof(vb->serial))); /* NUL-padded on the wire */
 
 	uint64_t features = (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
-			    (1ull << VIRTIO_BLK_F_FLUSH);
+			    (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_CONFIG_WCE);
 	if (vb->readonly)
 		features |= 1ull << VIRTIO_BLK_F_RO;
 	else
@@ -391,6 +419,7 @@ int virtio_blk_create(struct bus *bus, uint64_t base, const struct guest_mem *me
 		.capacity = htole64(vb->capacity),
 		.seg_max = htole32(BLK_SEG_MAX),
 		.blk_size = htole32(SECTOR),
+		.writeback = 1, /* write-back until a CONFIG_WCE driver says otherwise */
 		.num_queues = htole16(1),
 		.max_discard_sectors = htole32(BLK_MAX_DISCARD_SECTORS),
 		.max_discard_seg = htole32(1),

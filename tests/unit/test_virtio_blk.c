@@ -441,3 +441,38 @@ UNIT_TEST(virtio_blk, flush_reaches_the_host_only_when_something_was_written)
 	CU_ASSERT_EQUAL(x.f->flushes, 5);
 	tblk_free(&x);
 }
+
+static void set_writeback(struct tdrv *t, uint8_t v)
+{
+	virtio_mmio_ops.write(t->d, 0x100 + 32, &v, 1);
+}
+
+UNIT_TEST(virtio_blk, config_wce_lets_the_driver_choose_write_through)
+{
+	struct tblk x;
+	tblk_init(&x, DISK, false, NULL, ALL_FEATURES | BLK_FEATURES | (1u << 11), 16);
+	uint8_t wb = 0;
+	virtio_mmio_ops.read(x.t.d, 0x100 + 32, &wb, 1);
+	CU_ASSERT_EQUAL(wb, 1); /* write-back by default */
+	tdrv_kick(&x.t, blk_req(&x.t, 0, T_OUT, 0, Q_DATA, 512, false));
+	CU_ASSERT_EQUAL(x.f->flushes, 0);
+	set_writeback(&x.t, 0); /* write-through: every write is flushed before it completes */
+	tdrv_kick(&x.t, blk_req(&x.t, 3, T_OUT, 0, Q_DATA, 512, false));
+	CU_ASSERT_EQUAL(x.f->flushes, 1);
+	virtio_mmio_ops.read(x.t.d, 0x100 + 32, &wb, 1);
+	CU_ASSERT_EQUAL(wb, 0);
+	set_writeback(&x.t, 1);
+	tdrv_kick(&x.t, blk_req(&x.t, 6, T_OUT, 0, Q_DATA, 512, false));
+	CU_ASSERT_EQUAL(x.f->flushes, 1);
+	/* A reset restores write-back; without CONFIG_WCE the field is read-only. */
+	set_writeback(&x.t, 0);
+	CU_ASSERT_EQUAL(tdrv_setup(&x.t, ALL_FEATURES | BLK_FEATURES, 16), 15);
+	virtio_mmio_ops.read(x.t.d, 0x100 + 32, &wb, 1);
+	CU_ASSERT_EQUAL(wb, 1);
+	set_writeback(&x.t, 0);
+	virtio_mmio_ops.read(x.t.d, 0x100 + 32, &wb, 1);
+	CU_ASSERT_EQUAL(wb, 1);
+	tdrv_kick(&x.t, blk_req(&x.t, 0, T_OUT, 0, Q_DATA, 512, false));
+	CU_ASSERT_EQUAL(x.f->flushes, 1);
+	tblk_free(&x);
+}

@@ -22,6 +22,15 @@ ok "both disks present, serials read (rw=$rw ro=$ro)"
 [ "$(cat /sys/block/$rw/size)" = 131072 ] && ok "capacity" || bad "capacity" "$(cat /sys/block/$rw/size) sectors"
 [ "$(cat /sys/block/$rw/ro)" = 0 ] && ok "writable disk not flagged ro" || bad "writable disk not flagged ro"
 
+# CONFIG_WCE: the driver may switch the cache mode (virtio_blk's cache_type attribute).
+ct=/sys/block/$rw/cache_type
+if [ "$(cat $ct 2>/dev/null)" = "write back" ] && echo "write through" > $ct && [ "$(cat $ct)" = "write through" ] &&
+	echo "write back" > $ct && [ "$(cat $ct)" = "write back" ]; then
+	ok "cache mode write back, switchable (CONFIG_WCE)"
+else
+	bad "cache mode switch" "cache_type '$(cat $ct 2>/dev/null)'"
+fi
+
 # 4 MiB pattern at 1 MiB, synced, page cache dropped, read back from the device.
 yes minivmm-pattern-0123456789 | head -c 4194304 > /tmp/pat
 dd if=/tmp/pat of=/dev/$rw bs=65536 seek=16 conv=fsync 2>/tmp/dd.err || bad "write pattern" "$(cat /tmp/dd.err)"
