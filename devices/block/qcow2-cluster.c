@@ -380,15 +380,26 @@ static int zero_slice(struct qcow2 *s, uint64_t vc, uint64_t n, bool discard, bo
 			t[i] = htobe64(s->wr_old[i]);
 		return ret;
 	}
+	uint64_t npunch = 0, rc;
 	for (uint64_t i = lo; i <= hi; i++) {
 		uint64_t old = s->wr_old[i], ne = be64toh(t[i]);
+		enum qcow2_type ty = qcow2_entry_type(s, old);
 		if (ne == old || (ne & QCOW2_OFFSET_MASK))
 			continue;
-		if (qcow2_entry_type(s, old) == QC_COMPRESSED && s->dcache_off == (old | 1))
+		if (ty == QC_COMPRESSED && s->dcache_off == (old | 1))
 			s->dcache_off = 0;
 		ret = qcow2_free_entry(s, old);
 		if (ret)
 			return ret;
+		/* Remember freed data clusters (reusing wr_old) to give the space back to the host. */
+		if ((ty == QC_NORMAL || ty == QC_ZERO_ALLOC) &&
+		    qcow2_refcount_get(s, (old & QCOW2_OFFSET_MASK) >> s->cluster_bits, &rc) == 0 && rc == 0)
+			s->wr_old[npunch++] = old & QCOW2_OFFSET_MASK;
+	}
+	if (npunch && qcow2_sync(s) == 0) {	/* the unmapping is durable before the data goes */
+		s->freed_since_flush = false;
+		for (uint64_t i = 0; i < npunch; i++)
+			fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)s->wr_old[i], (off_t)s->cs);
 	}
 	return 0;
 }

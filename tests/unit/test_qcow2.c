@@ -236,3 +236,32 @@ UNIT_TEST(qcow2, random_header_and_table_mutations_never_crash)
 	free(m);
 	free(buf);
 }
+
+UNIT_TEST(qcow2, discard_unmaps_and_returns_space_to_host)
+{
+	char *img = tmp_path("discard.qcow2");
+	struct qcow2_create_opts o = { .size = 8 << 20 };
+	struct blk_dev *b;
+	uint8_t *buf = malloc(4 << 20);
+
+	CU_ASSERT_FATAL(buf && qcow2_create(img, &o) == 0);
+	CU_ASSERT_FATAL(blk_open(img, NULL, 0, &b) == 0);
+	memset(buf, 0x3c, 4 << 20);
+	CU_ASSERT_EQUAL(blk_pwrite(b, buf, 4 << 20, 1 << 20), 0);
+	CU_ASSERT_EQUAL(blk_flush(b), 0);
+	uint64_t before = blk_actual_size(b), pnum;
+	CU_ASSERT_EQUAL(blk_discard(b, 1 << 20, 4 << 20), 0);
+	CU_ASSERT(blk_actual_size(b) + (3 << 20) < before);
+	CU_ASSERT_EQUAL(blk_block_status(b, 1 << 20, 4 << 20, &pnum), BLK_STATUS_ZERO);
+	CU_ASSERT_EQUAL(pnum, 4 << 20);
+	CU_ASSERT_EQUAL(blk_pread(b, buf, 4 << 20, 1 << 20), 0);
+	CU_ASSERT_EQUAL(buf[0], 0);
+	CU_ASSERT_EQUAL(buf[(4 << 20) - 1], 0);
+	/* Freed clusters are reused by later writes. */
+	memset(buf, 0x3d, 4 << 20);
+	CU_ASSERT_EQUAL(blk_pwrite(b, buf, 4 << 20, 1 << 20), 0);
+	CU_ASSERT(image_is_clean(b));
+	blk_close(b);
+	unlink(img);
+	free(buf);
+}
