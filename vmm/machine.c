@@ -280,10 +280,11 @@ static int machine_run_once(const struct vm_config *cfg)
 			log_info("vcpu%d: %llu exits", i, (unsigned long long)m->vcpus[i].exits);
 out:
 	console_shutdown();
-	if (m->engine && m->engine->vm_destroy)
-		m->engine->vm_destroy(m);
+	/* Devices first: their I/O threads may still raise interrupts into the engine's irqchip. */
 	if (m->board && m->board->teardown)
 		m->board->teardown(m);
+	if (m->engine && m->engine->vm_destroy)
+		m->engine->vm_destroy(m);
 	gmem_free(&m->mem);
 	bus_free(&m->pio);
 	bus_free(&m->mmio);
