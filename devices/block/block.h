@@ -106,6 +106,7 @@ int qcow2_snapshot_apply(struct blk_dev *b, const char *name_or_id);
 int qcow2_snapshot_delete(struct blk_dev *b, const char *name_or_id);
 int qcow2_write_compressed(struct blk_dev *b, const void *buf, uint64_t off); /* one whole cluster */
 unsigned qcow2_cluster_size(const struct blk_dev *b);
+int qcow2_make_empty(struct blk_dev *b);	/* unallocate everything (commit) */
 
 struct qcow2_info {
 	int version;

@@ -342,14 +342,14 @@ int qcow2_flush(struct blk_dev *b)
 }
 
 /* Whole clusters [vc, vc+n) of one L2 table become unallocated or zero. */
-static int zero_slice(struct qcow2 *s, uint64_t vc, uint64_t n, bool discard, bool may_unmap)
+static int zero_slice(struct qcow2 *s, uint64_t vc, uint64_t n, bool discard, bool may_unmap, bool full)
 {
 	uint64_t l1i = vc / s->l2_entries, *t, lo = UINT64_MAX, hi = 0;
 	bool v3 = s->version >= 3, backing = s->b->backing != NULL;
 	int ret;
 
-	if (!(s->l1[l1i] & QCOW2_OFFSET_MASK) && !backing)
-		return 0;	/* already reads as zero, nothing to free */
+	if (!(s->l1[l1i] & QCOW2_OFFSET_MASK) && (!backing || full))
+		return 0;	/* nothing allocated here */
 	if (!(s->l1[l1i] & QCOW2_OFFSET_MASK) && discard && !v3)
 		return 0;
 	ret = l2_for_write(s, l1i, &t);
@@ -360,7 +360,9 @@ static int zero_slice(struct qcow2 *s, uint64_t vc, uint64_t n, bool discard, bo
 		enum qcow2_type ty = qcow2_entry_type(s, e);
 
 		s->wr_old[idx] = e;
-		if (!backing)
+		if (full)
+			ne = 0;		/* make_empty: the backing file shows through */
+		else if (!backing)
 			ne = v3 && !discard && !may_unmap && (ty == QC_NORMAL || ty == QC_ZERO_ALLOC) && (e & QCOW2_COPIED) ? e | QCOW2_ZERO : 0;
 		else if (v3)
 			ne = !discard && !may_unmap && (ty == QC_NORMAL || ty == QC_ZERO_ALLOC) && (e & QCOW2_COPIED) ? e | QCOW2_ZERO : QCOW2_ZERO;
@@ -443,12 +445,30 @@ static int zero_range(struct blk_dev *b, uint64_t off, uint64_t len, bool discar
 	}
 	for (uint64_t vc = start >> s->cluster_bits; vc < end >> s->cluster_bits;) {
 		uint64_t n = MIN((end >> s->cluster_bits) - vc, s->l2_entries - vc % s->l2_entries);
-		ret = zero_slice(s, vc, n, discard, may_unmap);
+		ret = zero_slice(s, vc, n, discard, may_unmap, false);
 		if (ret)
 			return ret;
 		vc += n;
 	}
 	return 0;
+}
+
+/* Unallocate every cluster (minivmm-img commit without -d, like qemu's bdrv_make_empty). */
+int qcow2_make_empty(struct blk_dev *b)
+{
+	struct qcow2 *s = qcow2_of(b);
+	uint64_t total = (b->size + s->cs - 1) >> s->cluster_bits;
+	int ret = 0;
+
+	if (b->ops != &blk_qcow2_ops || b->readonly)
+		return -ENOTSUP;
+	pthread_mutex_lock(&b->lock);
+	for (uint64_t vc = 0; vc < total && !ret; vc += s->l2_entries - vc % s->l2_entries)
+		ret = zero_slice(s, vc, MIN(total - vc, s->l2_entries - vc % s->l2_entries), true, true, true);
+	if (ret == 0)
+		ret = qcow2_sync(s);
+	pthread_mutex_unlock(&b->lock);
+	return ret;
 }
 
 int qcow2_discard(struct blk_dev *b, uint64_t off, uint64_t len)

@@ -26,4 +26,10 @@ cp d/mid.qcow2 d/mid.orig
 qemu-img check -q d/mid.qcow2 || fail "commit: check"
 qemu-img compare -q d/mid.qcow2 d/b.qcow2 || fail "commit: mid differs from top"
 cmp d/base.raw src.raw || fail "commit touched the base"
+qemu-img check -q d/a.qcow2 || fail "emptied top: check"
+qemu-img compare -q d/a.qcow2 d/b.qcow2 || fail "emptied top no longer reads the same"
+[ "$(qemu-img map --output=json d/a.qcow2 | python3 -c 'import json,sys;print(sum(1 for e in json.load(sys.stdin) if e["depth"]==0 and e["data"]))')" = 0 ] || fail "commit did not empty the top"
+cp d/top.qcow2 d/k.qcow2; cp d/mid.orig d/mid.qcow2
+"$IMG" commit -d d/k.qcow2 >/dev/null; qemu-img compare -q d/k.qcow2 d/mid.qcow2 || fail "commit -d"
+[ "$(qemu-img map --output=json d/k.qcow2 | python3 -c 'import json,sys;print(sum(1 for e in json.load(sys.stdin) if e["depth"]==0 and e["data"]))')" != 0 ] || fail "commit -d emptied the top"
 echo "NOTE: 3-deep backing chain (raw base) read, COW-written and committed identically to qemu"

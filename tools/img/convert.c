@@ -235,14 +235,15 @@ int img_commit(int argc, char **argv)
 	struct qcow2_info qi;
 	struct blk_dev *top, *base;
 	int c, ret;
-	bool quiet = false;
+	bool quiet = false, keep = false;
 
 	optind = 1;
 	while ((c = getopt(argc, argv, "f:dpqt:b:")) != -1) {
 		switch (c) {
 		case 'f': fmt = optarg; break;
 		case 'q': quiet = true; break;
-		case 'd': case 'p': case 't': break;
+		case 'd': keep = true; break;
+		case 'p': case 't': break;
 		case 'b':
 			fprintf(stderr, "minivmm-img commit: -b is not supported; commit goes into the direct backing file\n");
 			return 1;
@@ -297,6 +298,11 @@ int img_commit(int argc, char **argv)
 		ret = blk_flush(base);
 	blk_close(base);
 	blk_close(top);
+	/* Without -d the top becomes empty, so it reads through to the updated backing file. */
+	if (ret == 0 && !keep && (ret = img_open(argv[optind], fmt, true, &top)) == 0) {
+		ret = qcow2_make_empty(top);
+		blk_close(top);
+	}
 	if (ret) {
 		fprintf(stderr, "minivmm-img commit: %s: %s\n", argv[optind], strerror(-ret));
 		return 1;
