@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#define FPSIMD_INTERNAL
 #include "arch/arm64/fpsimd.h"
 
 /* AdvSIMD decode table: {value, mask, group}. Order matters where encodings nest (modified

@@ -30,10 +30,12 @@ enum { A64_FP_OK = 0, A64_FP_UNDEF = 1 };
    reads as 0 (XZR) and the caller discards writes to it; *nzcv holds N,Z,C,V in bits 31:28. */
 int a64_fpsimd_exec(struct a64_fpsimd *fp, uint64_t x[32], uint32_t *nzcv, uint32_t insn);
 
+#ifdef FPSIMD_INTERNAL
 /*
- * Internal to arch/arm64/fpsimd*.c: IEEE primitives with Arm semantics (ARM ARM J1.3, the
- * FPUnpack/FPProcessNaNs/FPRound pseudocode), shared by the scalar and vector decoders.
- * Values travel as raw bit patterns; ftype uses the instruction encoding (0 S, 1 D, 3 H).
+ * Internal to arch/arm64/fpsimd*.c (and its tests), hidden from other includers: IEEE
+ * primitives with Arm semantics (ARM ARM J1.3, the FPUnpack/FPProcessNaNs/FPRound
+ * pseudocode), shared by the scalar and vector decoders. Values travel as raw bit patterns;
+ * ftype uses the instruction encoding (0 S, 1 D, 3 H).
  */
 #include <stdbool.h>
 #include <string.h>
@@ -261,5 +263,7 @@ int vfp_three_same(struct a64_fpsimd *fp, uint32_t insn, bool scalar);
 int vfp_two_misc(struct a64_fpsimd *fp, uint32_t insn, bool scalar);
 int vfp_across(struct a64_fpsimd *fp, uint32_t insn);
 int vfp_pairwise_scalar(struct a64_fpsimd *fp, uint32_t insn);
+
+#endif /* FPSIMD_INTERNAL */
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include <math.h>
 
+#define FPSIMD_INTERNAL
 #include "arch/arm64/fpsimd.h"
 
 uint64_t fp_round_int(struct fpst *st, int dbl, uint64_t a, int rmode, bool exact)

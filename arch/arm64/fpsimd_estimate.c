@@ -5,6 +5,7 @@
  */
 #include <math.h>
 
+#define FPSIMD_INTERNAL
 #include "arch/arm64/fpsimd.h"
 
 /* RecipEstimate (ARM ARM J1.3): a in [256, 512) is the 9-bit scaled operand. */

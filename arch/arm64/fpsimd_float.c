@@ -15,6 +15,7 @@
 #include <string.h>
 #include <xmmintrin.h>
 
+#define FPSIMD_INTERNAL
 #include "arch/arm64/fpsimd.h"
 
 /* FPUnpack with FPCR.FZ: a denormal input reads as a zero of the same sign (IDC). */

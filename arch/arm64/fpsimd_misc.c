@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#define FPSIMD_INTERNAL
 #include "arch/arm64/fpsimd.h"
 
 typedef __int128 i128;

@@ -2,6 +2,7 @@
  * AdvSIMD data movement (ARM ARM C4.1.96): copy (DUP/INS/UMOV/SMOV), modified immediate
  * (MOVI/MVNI/ORR/BIC/FMOV), table lookup (TBL/TBX), permute (ZIP/UZP/TRN) and extract (EXT).
  */
+#define FPSIMD_INTERNAL
 #include "arch/arm64/fpsimd.h"
 
 int simd_copy(struct a64_fpsimd *fp, uint64_t x[32], uint32_t insn, bool scalar)

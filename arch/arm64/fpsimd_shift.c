@@ -2,6 +2,7 @@
  * AdvSIMD shift by immediate and by-element groups, vector and scalar (ARM ARM C4.1.96:
  * "Advanced SIMD (scalar) shift by immediate", "Advanced SIMD (scalar) x indexed element").
  */
+#define FPSIMD_INTERNAL
 #include "arch/arm64/fpsimd.h"
 
 typedef __int128 i128;

@@ -3,6 +3,7 @@
  * misc, across lanes and scalar pairwise. Half-precision lanes need FEAT_FP16, which the CPU
  * does not advertise, so those encodings are UNDEFINED (except the FCVTN/FCVTL conversions).
  */
+#define FPSIMD_INTERNAL
 #include "arch/arm64/fpsimd.h"
 
 enum vfp_kind { VK_BAD, VK_OP2, VK_FMLA, VK_FMLS, VK_CMP, VK_ACMP, VK_PAIR };

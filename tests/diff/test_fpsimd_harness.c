@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unicorn/unicorn.h>
 
+#define FPSIMD_INTERNAL
 #include "arch/arm64/fpsimd.h"
 #include "tests/diff/test_fpsimd.h"
 

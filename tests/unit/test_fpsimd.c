@@ -5,6 +5,7 @@
 #include <string.h>
 #include <xmmintrin.h>
 
+#define FPSIMD_INTERNAL
 #include "arch/arm64/fpsimd.h"
 #include "tests/unit/unit.h"
 
