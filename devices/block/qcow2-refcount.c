@@ -453,7 +453,8 @@ static int find_free_run(struct qcow2 *s, uint64_t want, uint64_t *first, uint64
 
 static int pool_refill(struct qcow2 *s, uint64_t want)
 {
-	uint64_t k = MAX(want, MIN(1024, MAX(16, (4u << 20) >> s->cluster_bits)));
+	/* Reserve 4 MiB, doubling on each refill up to 64 MiB: one fdatasync per reservation. */
+	uint64_t k = MAX(want, MIN(1024, MAX(16, ((4ull << 20) << MIN(s->pool_refills, 4)) >> s->cluster_bits)));
 	uint64_t first, got = 0;
 	int ret;
 
@@ -496,6 +497,7 @@ static int pool_refill(struct qcow2 *s, uint64_t want)
 		return ret;
 	s->pool_start = first;
 	s->pool_n = got;
+	s->pool_refills++;
 	return 0;
 }
 

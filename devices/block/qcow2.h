@@ -86,6 +86,7 @@ struct qcow2 {
 	uint64_t free_hint;		/* lowest cluster that may be free */
 	bool freed_since_flush;		/* reuse of freed clusters waits for a flush */
 	uint64_t pool_start, pool_n;	/* clusters with refcount 1 reserved for data */
+	unsigned pool_refills;
 	uint64_t ccluster, cused;	/* cluster being filled with compressed data */
 
 	struct qcow2_l2c l2c[QCOW2_L2_CACHE];

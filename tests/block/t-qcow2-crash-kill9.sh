@@ -19,6 +19,8 @@ for cs in 4096 65536 512; do
       3) leaky=$((leaky+1)) ;;
       *) cat check.txt err; fail "cluster $cs iteration $it: qemu-img check exit $rc after kill -9" ;;
     esac
+    ours=0; "$IMG" check -q crash.qcow2 2>/dev/null || ours=$?
+    [ "$ours" = "$rc" ] || fail "cluster $cs iteration $it: minivmm-img check exit $ours, qemu-img $rc"
     "$IMG" stress --seed $seed --verify "$R" crash.qcow2 >/dev/null || fail "cluster $cs iteration $it: flushed data lost (round $R)"
   done
   # A read-write open repairs the dirty image.
