@@ -6,6 +6,7 @@
 #   make check        set up, build, build guests, run every test (tests/run-all.sh)
 #   make demo         set up, build, boot the default guest
 #   make guests       kernels + initramfs + bare-metal test guests (cached outside the tree)
+#   make bench        benchmarks against QEMU and qemu-img (bench-x86, bench-arm64, bench-block)
 
 CC      ?= gcc
 NPROC   := $(shell nproc 2>/dev/null || echo 2)
@@ -67,6 +68,10 @@ GUEST_TARGETS :=
 
 guests: $(GUEST_TARGETS)
 	guests/build-all.sh
+
+# Benchmarks (not tests): each prints minivmm against its peer (QEMU, qemu-img) measured in the same run.
+bench: bench-x86 bench-arm64 bench-block
+.PHONY: bench
 
 deps:
 	scripts/install-deps.sh
