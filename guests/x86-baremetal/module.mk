@@ -5,7 +5,7 @@
 
 X86G_DIR := guests/x86-baremetal
 X86G_OUT := build/guests/x86
-X86G_32  := hello cpuid uart uart-rx serial-bulk rtc timer bus reset triplefault pio-loop smp
+X86G_32  := hello cpuid uart uart-rx serial-bulk rtc timer bus reset triplefault halt pio-loop smp
 X86G_64  := longmode
 X86G_ASM := boot-time
 X86G_ELFS := $(foreach g,$(X86G_32) $(X86G_64) $(X86G_ASM),$(X86G_OUT)/$(g).elf)
