@@ -2,6 +2,8 @@
  * qcow2 guest I/O: L1/L2 lookup with a small L2 cache, allocating writes with copy-on-write of
  * shared (snapshot) and backing clusters, zero clusters, discard, block status and resize.
  *
+ * Zeroes/discard live in qcow2-zero.c, compressed writes in qcow2-compress.c.
+ *
  * Write order per L2 table (qcow2.txt, qemu's rule): data clusters (refcount already durable, from
  * the pool) -> L2 entries -> refcount decrements of what they replaced. A new L2 table is written
  * and synced before the L1 entry that points at it.
@@ -73,7 +75,7 @@ int qcow2_l1_write_entry(struct qcow2 *s, uint64_t idx)
 }
 
 /* Entry for guest cluster vc (0 when unallocated). */
-static int lookup(struct qcow2 *s, uint64_t vc, uint64_t *e)
+int qcow2_lookup(struct qcow2 *s, uint64_t vc, uint64_t *e)
 {
 	uint64_t l1i = vc / s->l2_entries, *t;
 	int ret;
@@ -93,7 +95,7 @@ static int lookup(struct qcow2 *s, uint64_t vc, uint64_t *e)
 }
 
 /* The L2 table for L1 index l1i, allocated or copied (if shared with a snapshot) for writing. */
-static int l2_for_write(struct qcow2 *s, uint64_t l1i, uint64_t **t)
+int qcow2_l2_for_write(struct qcow2 *s, uint64_t l1i, uint64_t **t)
 {
 	uint64_t l1e = s->l1[l1i], old = l1e & QCOW2_OFFSET_MASK, c, *src = NULL;
 	int ret;
@@ -182,14 +184,14 @@ int qcow2_pread(struct blk_dev *b, void *buf, uint64_t len, uint64_t off)
 	while (len) {
 		uint64_t vc = off >> s->cluster_bits, in = off & (s->cs - 1), n = MIN(len, s->cs - in), e;
 
-		ret = lookup(s, vc, &e);
+		ret = qcow2_lookup(s, vc, &e);
 		if (ret)
 			return ret;
 		if (qcow2_entry_type(s, e) == QC_NORMAL) {
 			/* Coalesce host-contiguous clusters into one read. */
 			uint64_t host = (e & QCOW2_OFFSET_MASK) + in, e2;
 			while (n < len && (vc + 1) % s->l2_entries) {
-				if (lookup(s, vc + 1, &e2) || qcow2_entry_type(s, e2) != QC_NORMAL ||
+				if (qcow2_lookup(s, vc + 1, &e2) || qcow2_entry_type(s, e2) != QC_NORMAL ||
 				    (e2 & QCOW2_OFFSET_MASK) != host + n)
 					break;
 				vc++;
@@ -238,7 +240,7 @@ static int write_slice(struct qcow2 *s, const uint8_t *p, uint64_t len, uint64_t
 	uint64_t lo = UINT64_MAX, hi = 0;
 	struct wrun run = { 0 };
 	bool copied_old = false;
-	int ret = l2_for_write(s, l1i, &t);
+	int ret = qcow2_l2_for_write(s, l1i, &t);
 
 	if (ret)
 		return ret;
@@ -341,188 +343,6 @@ int qcow2_flush(struct blk_dev *b)
 	return ret;
 }
 
-/* Whole clusters [vc, vc+n) of one L2 table become unallocated or zero. */
-static int zero_slice(struct qcow2 *s, uint64_t vc, uint64_t n, bool discard, bool may_unmap, bool full)
-{
-	uint64_t l1i = vc / s->l2_entries, *t, lo = UINT64_MAX, hi = 0;
-	bool v3 = s->version >= 3, backing = s->b->backing != NULL;
-	int ret;
-
-	if (!(s->l1[l1i] & QCOW2_OFFSET_MASK) && (!backing || full))
-		return 0;	/* nothing allocated here */
-	if (!(s->l1[l1i] & QCOW2_OFFSET_MASK) && discard && !v3)
-		return 0;
-	ret = l2_for_write(s, l1i, &t);
-	if (ret)
-		return ret;
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t idx = (vc + i) % s->l2_entries, e = be64toh(t[idx]), ne;
-		enum qcow2_type ty = qcow2_entry_type(s, e);
-
-		s->wr_old[idx] = e;
-		if (full)
-			ne = 0;		/* make_empty: the backing file shows through */
-		else if (!backing)
-			ne = v3 && !discard && !may_unmap && (ty == QC_NORMAL || ty == QC_ZERO_ALLOC) && (e & QCOW2_COPIED) ? e | QCOW2_ZERO : 0;
-		else if (v3)
-			ne = !discard && !may_unmap && (ty == QC_NORMAL || ty == QC_ZERO_ALLOC) && (e & QCOW2_COPIED) ? e | QCOW2_ZERO : QCOW2_ZERO;
-		else
-			ne = e;		/* v2 over a backing file cannot say "zero" here */
-		if (ne == e)
-			continue;
-		t[idx] = htobe64(ne);
-		lo = MIN(lo, idx);
-		hi = MAX(hi, idx);
-	}
-	if (lo > hi)
-		return 0;
-	ret = blk_file_pwrite(s->fd, t + lo, (hi - lo + 1) * 8, (s->l1[l1i] & QCOW2_OFFSET_MASK) + lo * 8);
-	if (ret) {
-		for (uint64_t i = lo; i <= hi; i++)
-			t[i] = htobe64(s->wr_old[i]);
-		return ret;
-	}
-	uint64_t npunch = 0, rc;
-	for (uint64_t i = lo; i <= hi; i++) {
-		uint64_t old = s->wr_old[i], ne = be64toh(t[i]);
-		enum qcow2_type ty = qcow2_entry_type(s, old);
-		if (ne == old || (ne & QCOW2_OFFSET_MASK))
-			continue;
-		if (ty == QC_COMPRESSED && s->dcache_off == (old | 1))
-			s->dcache_off = 0;
-		ret = qcow2_free_entry(s, old);
-		if (ret)
-			return ret;
-		/* Remember freed data clusters (reusing wr_old) to give the space back to the host. */
-		if ((ty == QC_NORMAL || ty == QC_ZERO_ALLOC) &&
-		    qcow2_refcount_get(s, (old & QCOW2_OFFSET_MASK) >> s->cluster_bits, &rc) == 0 && rc == 0)
-			s->wr_old[npunch++] = old & QCOW2_OFFSET_MASK;
-	}
-	if (npunch && qcow2_sync(s) == 0) {	/* the unmapping is durable before the data goes */
-		s->freed_since_flush = false;
-		for (uint64_t i = 0; i < npunch; i++)
-			fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)s->wr_old[i], (off_t)s->cs);
-	}
-	return 0;
-}
-
-static int write_zero_bytes(struct blk_dev *b, uint64_t off, uint64_t len)
-{
-	struct qcow2 *s = qcow2_of(b);
-	uint8_t *z = calloc(1, s->cs);
-	int ret = z ? 0 : -ENOMEM;
-
-	while (ret == 0 && len) {
-		uint64_t n = MIN(len, s->cs - (off & (s->cs - 1)));
-		ret = qcow2_pwrite(b, z, n, off);
-		off += n;
-		len -= n;
-	}
-	free(z);
-	return ret;
-}
-
-static int zero_range(struct blk_dev *b, uint64_t off, uint64_t len, bool discard, bool may_unmap)
-{
-	struct qcow2 *s = qcow2_of(b);
-	uint64_t start = ALIGN_UP(off, s->cs), end = ALIGN_DOWN(off + len, s->cs);
-	int ret;
-
-	if (off + len == b->size)
-		end = ALIGN_UP(b->size, s->cs);	/* the partial last cluster counts as whole */
-	if (start >= end) {
-		/* No whole cluster: discard is advisory, write-zeroes writes zero bytes. */
-		return discard ? 0 : write_zero_bytes(b, off, len);
-	}
-	if (!discard) {
-		ret = write_zero_bytes(b, off, start - off);
-		if (ret == 0 && end < off + len)
-			ret = write_zero_bytes(b, end, off + len - end);
-		if (ret)
-			return ret;
-		if (s->version < 3 && s->b->backing)	/* v2 has no zero flag */
-			return write_zero_bytes(b, start, MIN(end, off + len) - start);
-	}
-	for (uint64_t vc = start >> s->cluster_bits; vc < end >> s->cluster_bits;) {
-		uint64_t n = MIN((end >> s->cluster_bits) - vc, s->l2_entries - vc % s->l2_entries);
-		ret = zero_slice(s, vc, n, discard, may_unmap, false);
-		if (ret)
-			return ret;
-		vc += n;
-	}
-	return 0;
-}
-
-/* Unallocate every cluster (minivmm-img commit without -d, like qemu's bdrv_make_empty). */
-int qcow2_make_empty(struct blk_dev *b)
-{
-	struct qcow2 *s = qcow2_of(b);
-	uint64_t total = (b->size + s->cs - 1) >> s->cluster_bits;
-	int ret = 0;
-
-	if (b->ops != &blk_qcow2_ops || b->readonly)
-		return -ENOTSUP;
-	pthread_mutex_lock(&b->lock);
-	for (uint64_t vc = 0; vc < total && !ret; vc += s->l2_entries - vc % s->l2_entries)
-		ret = zero_slice(s, vc, MIN(total - vc, s->l2_entries - vc % s->l2_entries), true, true, true);
-	if (ret == 0)
-		ret = qcow2_sync(s);
-	pthread_mutex_unlock(&b->lock);
-	return ret;
-}
-
-int qcow2_discard(struct blk_dev *b, uint64_t off, uint64_t len)
-{
-	return zero_range(b, off, len, true, true);
-}
-
-int qcow2_write_zeroes(struct blk_dev *b, uint64_t off, uint64_t len, bool may_unmap)
-{
-	return zero_range(b, off, len, false, may_unmap);
-}
-
-static int status_of(struct qcow2 *s, uint64_t e)
-{
-	switch (qcow2_entry_type(s, e)) {
-	case QC_UNALLOC:
-		return s->b->backing ? BLK_STATUS_BACKING : BLK_STATUS_ZERO;
-	case QC_ZERO_PLAIN:
-	case QC_ZERO_ALLOC:
-		return BLK_STATUS_ZERO;
-	default:
-		return BLK_STATUS_DATA;
-	}
-}
-
-int qcow2_block_status(struct blk_dev *b, uint64_t off, uint64_t len, uint64_t *pnum)
-{
-	struct qcow2 *s = qcow2_of(b);
-	uint64_t vc = off >> s->cluster_bits, e, n;
-	int ret = lookup(s, vc, &e), st;
-
-	if (ret)
-		return ret;
-	st = status_of(s, e);
-	n = MIN(len, s->cs - (off & (s->cs - 1)));
-	while (n < len && n < (1ull << 30)) {
-		if (lookup(s, ++vc, &e) || status_of(s, e) != st)
-			break;
-		n += MIN(len - n, s->cs);
-	}
-	if (st == BLK_STATUS_BACKING) {
-		uint64_t bsz = blk_size(b->backing);
-		if (off >= bsz) {
-			*pnum = n;
-			return BLK_STATUS_ZERO | BLK_STATUS_BACKING;
-		}
-		n = MIN(n, bsz - off);
-		ret = blk_block_status(b->backing, off, n, pnum);
-		return ret < 0 ? ret : ret | BLK_STATUS_BACKING;
-	}
-	*pnum = n;
-	return st;
-}
-
 /* Move the L1 table to a bigger place (qemu's qcow2_grow_l1_table order). */
 int qcow2_grow_l1(struct qcow2 *s, uint64_t min_size)
 {
@@ -589,51 +409,3 @@ int qcow2_truncate(struct blk_dev *b, uint64_t size, bool allow_shrink)
 	return ret;
 }
 
-/* One whole guest cluster written compressed (minivmm-img convert -c). */
-int qcow2_write_compressed(struct blk_dev *b, const void *buf, uint64_t off)
-{
-	struct qcow2 *s = qcow2_of(b);
-	uint64_t l1i, *t, idx, coff, e;
-	uint8_t *out;
-	long clen;
-	int ret;
-
-	if (b->ops != &blk_qcow2_ops || (off & (s->cs - 1)) || off >= b->size)
-		return -EINVAL;
-	uint64_t n = MIN(s->cs, b->size - off);
-	out = calloc(2, s->cs);
-	if (!out)
-		return -ENOMEM;
-	uint8_t *pad = out + s->cs;
-	memcpy(pad, buf, n);	/* the last, partial cluster is padded with zeroes */
-	pthread_mutex_lock(&b->lock);
-	clen = qcow2_compress(s, pad, out, s->cs - 1);
-	if (clen <= 0) {
-		ret = qcow2_pwrite(b, pad, n, off);	/* incompressible */
-		goto out;
-	}
-	l1i = (off >> s->cluster_bits) / s->l2_entries;
-	idx = (off >> s->cluster_bits) % s->l2_entries;
-	ret = l2_for_write(s, l1i, &t);
-	if (ret == 0)
-		ret = qcow2_alloc_bytes(s, (uint64_t)clen, &coff);
-	if (ret == 0)
-		ret = blk_file_pwrite(s->fd, out, (uint64_t)clen, coff);
-	if (ret)
-		goto out;
-	unsigned x = 62 - (s->cluster_bits - 8);
-	uint64_t nsec = ((coff + (uint64_t)clen - 1) >> 9) - (coff >> 9);
-	e = be64toh(t[idx]);
-	t[idx] = htobe64(coff | (nsec << x) | QCOW2_COMPRESSED);
-	ret = blk_file_pwrite(s->fd, &t[idx], 8, (s->l1[l1i] & QCOW2_OFFSET_MASK) + idx * 8);
-	if (ret) {
-		t[idx] = htobe64(e);
-		goto out;
-	}
-	s->dcache_off = 0;
-	ret = qcow2_free_entry(s, e);
-out:
-	pthread_mutex_unlock(&b->lock);
-	free(out);
-	return ret;
-}

@@ -107,3 +107,52 @@ long qcow2_compress(struct qcow2 *s, const uint8_t *in, uint8_t *out, uint64_t c
 	deflateEnd(&z);
 	return n;
 }
+
+/* One whole guest cluster written compressed (minivmm-img convert -c). */
+int qcow2_write_compressed(struct blk_dev *b, const void *buf, uint64_t off)
+{
+	struct qcow2 *s = qcow2_of(b);
+	uint64_t l1i, *t, idx, coff, e;
+	uint8_t *out;
+	long clen;
+	int ret;
+
+	if (b->ops != &blk_qcow2_ops || (off & (s->cs - 1)) || off >= b->size)
+		return -EINVAL;
+	uint64_t n = MIN(s->cs, b->size - off);
+	out = calloc(2, s->cs);
+	if (!out)
+		return -ENOMEM;
+	uint8_t *pad = out + s->cs;
+	memcpy(pad, buf, n);	/* the last, partial cluster is padded with zeroes */
+	pthread_mutex_lock(&b->lock);
+	clen = qcow2_compress(s, pad, out, s->cs - 1);
+	if (clen <= 0) {
+		ret = qcow2_pwrite(b, pad, n, off);	/* incompressible */
+		goto out;
+	}
+	l1i = (off >> s->cluster_bits) / s->l2_entries;
+	idx = (off >> s->cluster_bits) % s->l2_entries;
+	ret = qcow2_l2_for_write(s, l1i, &t);
+	if (ret == 0)
+		ret = qcow2_alloc_bytes(s, (uint64_t)clen, &coff);
+	if (ret == 0)
+		ret = blk_file_pwrite(s->fd, out, (uint64_t)clen, coff);
+	if (ret)
+		goto out;
+	unsigned x = 62 - (s->cluster_bits - 8);
+	uint64_t nsec = ((coff + (uint64_t)clen - 1) >> 9) - (coff >> 9);
+	e = be64toh(t[idx]);
+	t[idx] = htobe64(coff | (nsec << x) | QCOW2_COMPRESSED);
+	ret = blk_file_pwrite(s->fd, &t[idx], 8, (s->l1[l1i] & QCOW2_OFFSET_MASK) + idx * 8);
+	if (ret) {
+		t[idx] = htobe64(e);
+		goto out;
+	}
+	s->dcache_off = 0;
+	ret = qcow2_free_entry(s, e);
+out:
+	pthread_mutex_unlock(&b->lock);
+	free(out);
+	return ret;
+}

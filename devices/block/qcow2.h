@@ -127,6 +127,8 @@ uint64_t qcow2_refcount_max(const struct qcow2 *s);
 int qcow2_l2_load(struct qcow2 *s, uint64_t l2_off, uint64_t **t);
 void qcow2_l2_invalidate(struct qcow2 *s);
 int qcow2_l1_write_entry(struct qcow2 *s, uint64_t idx);
+int qcow2_l2_for_write(struct qcow2 *s, uint64_t l1i, uint64_t **t);
+int qcow2_lookup(struct qcow2 *s, uint64_t vc, uint64_t *e);	/* entry of guest cluster vc, 0 if none */
 int qcow2_grow_l1(struct qcow2 *s, uint64_t min_size);
 int qcow2_pread(struct blk_dev *b, void *buf, uint64_t len, uint64_t off);
 int qcow2_pwrite(struct blk_dev *b, const void *buf, uint64_t len, uint64_t off);

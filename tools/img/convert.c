@@ -179,7 +179,7 @@ int img_compare(int argc, char **argv)
 		blk_close(a);
 		return 2;
 	}
-	uint64_t sa = blk_size(a), sb = blk_size(b), common = MIN(sa, sb);
+	uint64_t sa = blk_size(a), sb = blk_size(b);
 	uint8_t *ba = malloc(CHUNK), *bb = malloc(CHUNK);
 	if (!ba || !bb) {
 		rc = 2;
@@ -206,12 +206,8 @@ int img_compare(int argc, char **argv)
 			while (ba[i] == bb[i])
 				i++;
 			uint64_t at = ALIGN_DOWN(off + i, 512);
-			if (!quiet) {
-				if (off + i >= common)
-					printf("Content mismatch at offset %" PRIu64 "!\n", at);
-				else
-					printf("Content mismatch at offset %" PRIu64 "!\n", at);
-			}
+			if (!quiet)	/* qemu-img reports the first differing 512-byte sector */
+				printf("Content mismatch at offset %" PRIu64 "!\n", at);
 			rc = 1;
 		}
 	}
