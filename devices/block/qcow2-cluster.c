@@ -239,7 +239,7 @@ static int write_slice(struct qcow2 *s, const uint8_t *p, uint64_t len, uint64_t
 	uint64_t vc0 = off >> s->cluster_bits, l1i = vc0 / s->l2_entries, *t;
 	uint64_t lo = UINT64_MAX, hi = 0;
 	struct wrun run = { 0 };
-	bool copied_old = false;
+	bool copied_old = false, l2_tried = false;
 	int ret = qcow2_l2_for_write(s, l1i, &t);
 
 	if (ret)
@@ -290,8 +290,10 @@ static int write_slice(struct qcow2 *s, const uint8_t *p, uint64_t len, uint64_t
 	if (copied_old && (ret = qcow2_sync(s)))	/* old data copied before the mapping moves */
 		goto fail;
 	ret = blk_file_pwrite(s->fd, t + lo, (hi - lo + 1) * 8, (s->l1[l1i] & QCOW2_OFFSET_MASK) + lo * 8);
-	if (ret)
+	if (ret) {
+		l2_tried = true;	/* the entries may be on disk: keep their clusters (a leak at worst) */
 		goto fail;
+	}
 	for (uint64_t i = lo; i <= hi; i++) {
 		uint64_t old = s->wr_old[i];
 		if (be64toh(t[i]) == old)
@@ -309,9 +311,16 @@ fail_or_done:
 	if (!ret)
 		return 0;
 fail:
-	/* Nothing points at the new clusters yet: restore the cached entries (they leak at worst). */
-	for (uint64_t i = lo; lo <= hi && i <= hi; i++)
-		t[i] = htobe64(s->wr_old[i]);
+	/*
+	 * Data write failed (ENOSPC, EIO): nothing on disk points at the new clusters, so restore the
+	 * cached entries and hand the clusters back.
+	 */
+	for (uint64_t i = lo; lo <= hi && i <= hi; i++) {
+		uint64_t ne = be64toh(t[i]), old = s->wr_old[i];
+		t[i] = htobe64(old);
+		if (!l2_tried && ne != old && (ne & QCOW2_OFFSET_MASK) != (old & QCOW2_OFFSET_MASK))
+			qcow2_refcount_add(s, (ne & QCOW2_OFFSET_MASK) >> s->cluster_bits, 1, -1);
+	}
 	return ret;
 }
 

@@ -1,8 +1,9 @@
 /*
  * qcow2 driver internals (QEMU docs/interop/qcow2.txt), shared by the qcow2*.c files:
  * header/open (qcow2.c), refcounts and allocation (qcow2-refcount.c), L1/L2 mapping and I/O
- * (qcow2-cluster.c), compression (qcow2-compress.c), snapshots (qcow2-snapshot.c), check
- * (qcow2-check.c), creation (qcow2-create.c).
+ * (qcow2-cluster.c), zeroes/discard/block status (qcow2-zero.c), compression
+ * (qcow2-compress.c), snapshots (qcow2-snapshot.c), check (qcow2-check.c), creation
+ * (qcow2-create.c).
  */
 #ifndef MINIVMM_QCOW2_H
 #define MINIVMM_QCOW2_H

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "devices/block/block.h"
@@ -264,4 +267,40 @@ UNIT_TEST(qcow2, discard_unmaps_and_returns_space_to_host)
 	blk_close(b);
 	unlink(img);
 	free(buf);
+}
+
+/* A full host file system: writes fail with an error, the image stays consistent, nothing leaks. */
+UNIT_TEST(qcow2, host_write_error_fails_request_and_keeps_image_consistent)
+{
+	char *img = tmp_path("enospc.qcow2");
+	struct qcow2_create_opts o = { .size = 64 << 20 };
+	struct blk_dev *b;
+
+	CU_ASSERT_FATAL(qcow2_create(img, &o) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* RLIMIT_FSIZE stands in for ENOSPC: writes past 2 MiB fail with EFBIG. */
+		struct rlimit rl = { 2 << 20, 2 << 20 };
+		uint8_t *buf = malloc(1 << 20);
+		int fails = 0;
+		signal(SIGXFSZ, SIG_IGN);
+		if (!buf || setrlimit(RLIMIT_FSIZE, &rl) || blk_open(img, NULL, 0, &b))
+			_exit(2);
+		memset(buf, 0x42, 1 << 20);
+		for (int i = 0; i < 8; i++)
+			fails += blk_pwrite(b, buf, 1 << 20, (uint64_t)i << 20) != 0;
+		fails = fails && blk_pread(b, buf, 1 << 20, 0) == 0 && buf[0] == 0x42;
+		blk_close(b);
+		_exit(fails ? 0 : 1);
+	}
+	int st;
+	CU_ASSERT_FATAL(waitpid(pid, &st, 0) == pid);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CU_ASSERT_FATAL(blk_open(img, NULL, BLK_OPEN_RDONLY, &b) == 0);
+	struct blk_check_result r;
+	CU_ASSERT_EQUAL(qcow2_check(b, BLK_CHECK_QUIET, &r), 0);
+	CU_ASSERT_EQUAL(r.corruptions, 0);
+	CU_ASSERT_EQUAL(r.leaks, 0);
+	blk_close(b);
+	unlink(img);
 }
