@@ -7,15 +7,28 @@
 
 #include "vmm/util.h"
 
+struct bus_log {
+	pthread_mutex_t lock;
+	uint64_t addr[BUS_LOGGED_MAX];
+	unsigned nr; /* BUS_LOGGED_MAX + 1 once the "no longer logging" line is out */
+};
+
 void bus_init(struct bus *b, const char *name, uint8_t unmapped_fill)
 {
 	memset(b, 0, sizeof(*b));
+	b->log = calloc(1, sizeof(*b->log)); /* NULL only means no log lines */
+	if (b->log)
+		pthread_mutex_init(&b->log->lock, NULL);
 	b->name = name;
 	b->unmapped_fill = unmapped_fill;
 }
 
 void bus_free(struct bus *b)
 {
+	if (b->log)
+		pthread_mutex_destroy(&b->log->lock);
+	free(b->log);
+	b->log = NULL;
 	free(b->ranges);
 	b->ranges = NULL;
 	b->nr = b->cap = 0;
@@ -67,6 +80,35 @@ const struct bus_range *bus_find(const struct bus *b, uint64_t addr)
 	return NULL;
 }
 
+/* Log an access to an unmapped address the first time that address is seen. */
+static void bus_log_unmapped(const struct bus *b, const char *what, uint64_t addr, unsigned len)
+{
+	struct bus_log *l = b->log;
+	bool first = true;
+	unsigned n;
+
+	if (!l)
+		return;
+	pthread_mutex_lock(&l->lock);
+	for (unsigned i = 0; i < l->nr && i < BUS_LOGGED_MAX; i++)
+		if (l->addr[i] == addr)
+			first = false;
+	n = l->nr;
+	if (first && n <= BUS_LOGGED_MAX) {
+		if (n < BUS_LOGGED_MAX)
+			l->addr[n] = addr;
+		l->nr++;
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (!first || n > BUS_LOGGED_MAX)
+		return;
+	if (n == BUS_LOGGED_MAX)
+		log_warn("%s: more unmapped addresses accessed; no longer logging them", b->name);
+	else
+		log_warn("%s: %s of %u bytes at unmapped address 0x%llx (reads return 0x%02x, writes are ignored)",
+			 b->name, what, len, (unsigned long long)addr, b->unmapped_fill);
+}
+
 /* The access must lie wholly inside one device; a straddling access is treated as unmapped. */
 static const struct bus_range *bus_lookup(const struct bus *b, uint64_t addr, unsigned len)
 {
@@ -85,8 +127,7 @@ bool bus_read(const struct bus *b, uint64_t addr, void *data, unsigned len)
 	}
 	memset(data, b->unmapped_fill, len);
 	if (!r)
-		log_guest("%s: read of %u bytes at unmapped address 0x%llx", b->name, len,
-			  (unsigned long long)addr);
+		bus_log_unmapped(b, "read", addr, len);
 	return r != NULL;
 }
 
@@ -98,7 +139,6 @@ bool bus_write(const struct bus *b, uint64_t addr, const void *data, unsigned le
 		return true;
 	}
 	if (!r)
-		log_guest("%s: write of %u bytes at unmapped address 0x%llx", b->name, len,
-			  (unsigned long long)addr);
+		bus_log_unmapped(b, "write", addr, len);
 	return r != NULL;
 }

@@ -26,11 +26,14 @@ struct bus_range {
 	void *opaque;
 };
 
+#define BUS_LOGGED_MAX 32
+
 struct bus {
 	const char *name;          /* "pio" or "mmio", for log lines */
 	uint8_t unmapped_fill;     /* what reads of unmapped addresses return: 0xff for PIO, 0 MMIO */
 	struct bus_range *ranges;  /* sorted by base, non-overlapping */
 	unsigned nr, cap;
+	struct bus_log *log;       /* unmapped addresses already logged (written on the slow path) */
 };
 
 void bus_init(struct bus *b, const char *name, uint8_t unmapped_fill);

@@ -142,3 +142,17 @@ UNIT_TEST(bus, irq_line_reaches_the_installed_chip)
 	struct irq_line none = { 0 };
 	irq_set(&none, 1); /* no chip installed: harmless */
 }
+
+UNIT_TEST(bus, unmapped_logging_keeps_state_per_bus)
+{
+	struct bus b;
+	uint8_t v;
+	bus_init(&b, "pio", 0xff);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b.log);
+	/* The same address twice, then more distinct addresses than are named: nothing breaks. */
+	for (int round = 0; round < 2; round++)
+		for (unsigned a = 0; a < BUS_LOGGED_MAX + 8; a++)
+			CU_ASSERT_FALSE(bus_read(&b, 0x100 + a, &v, 1));
+	CU_ASSERT_EQUAL(v, 0xff);
+	bus_free(&b);
+}
