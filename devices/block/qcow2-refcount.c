@@ -451,6 +451,37 @@ static int find_free_run(struct qcow2 *s, uint64_t want, uint64_t *first, uint64
 	return 0;
 }
 
+/*
+ * Reused clusters must not be metadata we know about: with a wrong refcount the allocator would
+ * otherwise hand out live tables (qemu's overlap check, for the cheap-to-know structures).
+ */
+static bool overlaps_metadata(struct qcow2 *s, uint64_t first, uint64_t n)
+{
+	uint64_t end = first + n, cb = s->cluster_bits;
+	uint64_t l1c = ((uint64_t)s->l1_size * 8 + s->cs - 1) >> cb;
+	uint64_t snc = (s->snapshots_size + s->cs - 1) >> cb;
+
+	if (first == 0)
+		return true;
+	if (l1c && first < (s->l1_offset >> cb) + l1c && (s->l1_offset >> cb) < end)
+		return true;
+	if (first < (s->rt_offset >> cb) + s->rt_clusters && (s->rt_offset >> cb) < end)
+		return true;
+	if (snc && first < (s->snapshots_offset >> cb) + snc && (s->snapshots_offset >> cb) < end)
+		return true;
+	for (uint64_t i = 0; i < s->rt_entries; i++) {
+		uint64_t c = (s->rt[i] & QCOW2_OFFSET_MASK) >> cb;
+		if (c && c >= first && c < end)
+			return true;
+	}
+	for (uint32_t i = 0; i < s->l1_size; i++) {
+		uint64_t c = (s->l1[i] & QCOW2_OFFSET_MASK) >> cb;
+		if (c && c >= first && c < end)
+			return true;
+	}
+	return false;
+}
+
 static int pool_refill(struct qcow2 *s, uint64_t want)
 {
 	/* Reserve 4 MiB, doubling on each refill up to 64 MiB: one fdatasync per reservation. */
@@ -486,6 +517,11 @@ static int pool_refill(struct qcow2 *s, uint64_t want)
 				}
 			}
 		}
+	}
+	if (got && overlaps_metadata(s, first, got)) {
+		qcow2_signal_corruption(s, "clusters %" PRIu64 "..%" PRIu64 " have refcount 0 but hold metadata",
+					first, first + got - 1);
+		return -EIO;
 	}
 	if (got) {
 		ret = qcow2_refcount_add(s, first, got, 1);

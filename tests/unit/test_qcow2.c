@@ -304,3 +304,46 @@ UNIT_TEST(qcow2, host_write_error_fails_request_and_keeps_image_consistent)
 	blk_close(b);
 	unlink(img);
 }
+
+/* A refcount of 0 on a live L2 table must not let the allocator overwrite it. */
+UNIT_TEST(qcow2, zero_refcount_on_l2_table_is_detected_not_overwritten)
+{
+	char *img = tmp_path("ovl.qcow2");
+	struct qcow2_create_opts o = { .size = 16 << 20, .cluster_size = 4096 };
+	struct blk_dev *b;
+	uint8_t buf[4096], hdr[104];
+	uint64_t v;
+
+	CU_ASSERT_FATAL(qcow2_create(img, &o) == 0);
+	CU_ASSERT_FATAL(blk_open(img, NULL, 0, &b) == 0);
+	memset(buf, 0x61, sizeof(buf));
+	CU_ASSERT_EQUAL(blk_pwrite(b, buf, sizeof(buf), 0), 0);
+	blk_close(b);
+	int fd = open(img, O_RDWR);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT(pread(fd, hdr, sizeof(hdr), 0) == sizeof(hdr));
+	memcpy(&v, hdr + 40, 8);
+	uint64_t l1 = be64toh(v), rt, rb, l2;
+	CU_ASSERT(pread(fd, &v, 8, (off_t)l1) == 8);
+	l2 = be64toh(v) & 0x00fffffffffffe00ull;
+	memcpy(&v, hdr + 48, 8);
+	rt = be64toh(v);
+	CU_ASSERT(pread(fd, &v, 8, (off_t)rt) == 8);
+	rb = be64toh(v);
+	uint16_t zero = 0;
+	CU_ASSERT(pwrite(fd, &zero, 2, (off_t)(rb + (l2 / 4096) * 2)) == 2);
+	close(fd);
+	int saved = log_verbosity;
+	log_verbosity = -1;
+	CU_ASSERT_FATAL(blk_open(img, NULL, 0, &b) == 0);
+	memset(buf, 0x62, sizeof(buf));
+	CU_ASSERT_EQUAL(blk_pwrite(b, buf, sizeof(buf), 8 << 20), -EIO);
+	CU_ASSERT_EQUAL(blk_pread(b, buf, sizeof(buf), 0), 0);
+	CU_ASSERT_EQUAL(buf[0], 0x61);		/* the L2 table and its data survived */
+	struct qcow2_info qi;
+	CU_ASSERT_EQUAL(qcow2_get_info(b, &qi), 0);
+	CU_ASSERT(qi.corrupt);
+	blk_close(b);
+	log_verbosity = saved;
+	unlink(img);
+}
