@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,19 +55,54 @@ static const struct blk_ops *driver_find(const char *format)
 	return NULL;
 }
 
-/* Read-write opens take an exclusive lock, read-only ones a shared lock (qemu's rule). */
+/*
+ * Image locking compatible with QEMU's (block/file-posix.c): one-byte OFD locks at 100+perm say
+ * "I hold perm", at 200+perm "I do not share perm" (perm 0 = consistent read, 1 = write). A writer
+ * holds write and shares no writer; a reader shares no writer. So minivmm and QEMU processes
+ * refuse each other exactly as two QEMUs would.
+ */
+#define LOCK_PERM_BASE		100
+#define LOCK_SHARED_BASE	200
+#define PERM_READ		0
+#define PERM_WRITE		1
+
+static int ofd_lock(int fd, off_t byte)
+{
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
+
+	return fcntl(fd, F_OFD_SETLK, &fl) ? -errno : 0;
+}
+
+static bool ofd_held_by_other(int fd, off_t byte)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
+
+	return fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
+
 static int blk_lock(int fd, const char *path, bool rdonly)
 {
-	if (flock(fd, (rdonly ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0)
-		return 0;
-	if (errno == EWOULDBLOCK) {
+	bool busy = ofd_held_by_other(fd, LOCK_PERM_BASE + PERM_WRITE);	/* someone writes */
+
+	if (!rdonly)
+		busy |= ofd_held_by_other(fd, LOCK_SHARED_BASE + PERM_WRITE);	/* someone forbids writers */
+	if (busy) {
 		if (rdonly)
 			log_error("%s is open read-write by another process (locked); close it first (minivmm-img info -U reads it anyway)", path);
 		else
 			log_error("%s is in use by another process (locked); use readonly or --snapshot", path);
 		return -EBUSY;
 	}
-	return 0;	/* file systems without flock: proceed unlocked */
+	int ret = ofd_lock(fd, LOCK_PERM_BASE + PERM_READ);
+	if (ret == 0)
+		ret = ofd_lock(fd, LOCK_SHARED_BASE + PERM_WRITE);
+	if (ret == 0 && !rdonly)
+		ret = ofd_lock(fd, LOCK_PERM_BASE + PERM_WRITE);
+	if (ret == -EINVAL || ret == -ENOLCK || ret == -EOPNOTSUPP)
+		return 0;	/* file systems without byte-range locks: proceed unlocked, as qemu does */
+	if (ret)
+		log_error("%s: cannot lock the image: %s", path, strerror(-ret));
+	return ret;
 }
 
 int blk_open_fmt(const char *path, const char *format, unsigned flags, struct blk_dev **out)

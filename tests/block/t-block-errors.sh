@@ -18,7 +18,16 @@ cp q.qcow2 lock.qcow2
 "$IMG" bench -t write -c 4000000 -s 512 lock.qcow2 >/dev/null 2>&1 & pid=$!
 sleep 0.3
 expect_err "in use by another process (locked); use readonly or --snapshot" "$IMG" resize lock.qcow2 +1M
+# QEMU's byte-range locks interoperate: qemu-img refuses the image we write, and the reverse.
+if qemu-img info lock.qcow2 >/dev/null 2>&1; then fail "qemu-img opened an image minivmm is writing"; fi
+"$IMG" info -U lock.qcow2 >/dev/null || fail "info -U"
 kill $pid; wait $pid 2>/dev/null || true
+qemu-img create -q -f qcow2 qlock.qcow2 16M
+qemu-io -c "sleep 3000" -c "write 0 512" qlock.qcow2 >/dev/null 2>&1 & qpid=$!
+sleep 0.7
+expect_err "in use by another process (locked)" "$IMG" resize qlock.qcow2 +1M
+expect_err "open read-write by another process" "$IMG" info qlock.qcow2
+wait $qpid || true
 # Bad headers.
 bad() { cp q.qcow2 bad.qcow2; printf "$2" | dd of=bad.qcow2 bs=1 seek=$1 conv=notrunc status=none; }
 bad 20 '\x00\x00\x00\x1f'; expect_err "cluster_bits 31 out of range" "$IMG" info bad.qcow2
