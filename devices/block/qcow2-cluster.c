@@ -29,40 +29,34 @@ enum qcow2_type qcow2_entry_type(const struct qcow2 *s, uint64_t e)
 
 int qcow2_l2_load(struct qcow2 *s, uint64_t l2_off, uint64_t **t)
 {
-	struct qcow2_l2c *victim = &s->l2c[0];
+	struct qcow2_l2c *slot = &s->l2c[(l2_off >> s->cluster_bits) % s->l2c_n];
 
-	for (int i = 0; i < QCOW2_L2_CACHE; i++) {
-		if (s->l2c[i].off == l2_off && l2_off) {
-			s->l2c[i].lru = ++s->lru_clock;
-			*t = s->l2c[i].t;
-			return 0;
-		}
-		if (s->l2c[i].lru < victim->lru)
-			victim = &s->l2c[i];
+	/* Direct-mapped: neighbouring L2 tables land in neighbouring slots. */
+	if (slot->off == l2_off && l2_off) {
+		*t = slot->t;
+		return 0;
 	}
 	if (!qcow2_offset_valid(s, l2_off)) {
 		qcow2_signal_corruption(s, "L2 table offset 0x%" PRIx64 " is misaligned or outside the image", l2_off);
 		return -EIO;
 	}
-	if (!victim->t && !(victim->t = malloc(s->cs)))
+	if (!slot->t && !(slot->t = malloc(s->cs)))
 		return -ENOMEM;
-	victim->off = 0;
-	int ret = blk_file_pread(s->fd, victim->t, s->cs, l2_off);
+	slot->off = 0;
+	int ret = blk_file_pread(s->fd, slot->t, s->cs, l2_off);
 	if (ret)
 		return ret;
-	victim->off = l2_off;
-	victim->lru = ++s->lru_clock;
-	*t = victim->t;
+	slot->off = l2_off;
+	*t = slot->t;
 	return 0;
 }
 
 void qcow2_l2_invalidate(struct qcow2 *s)
 {
-	for (int i = 0; i < QCOW2_L2_CACHE; i++) {
+	for (unsigned i = 0; s->l2c && i < s->l2c_n; i++) {
 		free(s->l2c[i].t);
 		s->l2c[i].t = NULL;
 		s->l2c[i].off = 0;
-		s->l2c[i].lru = 0;
 	}
 	s->dcache_off = 0;
 }

@@ -281,7 +281,9 @@ static int qcow2_open(struct blk_dev *b, unsigned flags)
 	s->cbuf = malloc(s->cs);
 	s->dcache = malloc(s->cs);
 	s->wr_old = malloc(s->l2_entries * 8);
-	if (!s->l1 || !s->rt || !s->cbuf || !s->dcache || !s->wr_old) {
+	s->l2c_n = (unsigned)MIN(1024, MAX(4, QCOW2_L2_CACHE_BYTES / s->cs));
+	s->l2c = calloc(s->l2c_n, sizeof(*s->l2c));
+	if (!s->l1 || !s->rt || !s->cbuf || !s->dcache || !s->wr_old || !s->l2c) {
 		ret = -ENOMEM;
 		goto err;
 	}
@@ -328,6 +330,8 @@ static int qcow2_open(struct blk_dev *b, unsigned flags)
 	return 0;
 err:
 	b->priv = NULL;
+	qcow2_l2_invalidate(s);
+	free(s->l2c);
 	qcow2_snapshots_free(s);
 	qcow2_refcount_free(s);
 	free(s->l1);
@@ -361,6 +365,7 @@ static void qcow2_close(struct blk_dev *b)
 			qcow2_sync(s);
 	}
 	qcow2_l2_invalidate(s);
+	free(s->l2c);
 	qcow2_snapshots_free(s);
 	qcow2_refcount_free(s);
 	free(s->l1);

@@ -38,7 +38,7 @@
 #define QCOW2_MAX_L1_BYTES	(32u << 20)	/* qemu's QCOW_MAX_L1_SIZE */
 #define QCOW2_MAX_RT_BYTES	(8u << 20)
 #define QCOW2_MAX_SNAPSHOTS	65536
-#define QCOW2_L2_CACHE		16
+#define QCOW2_L2_CACHE_BYTES	(2u << 20)	/* L2 tables cached (direct-mapped slots) */
 
 struct qcow2_snap {
 	uint64_t l1_offset;
@@ -54,7 +54,6 @@ struct qcow2_snap {
 struct qcow2_l2c {
 	uint64_t off;		/* 0: empty slot */
 	uint64_t *t;		/* big-endian entries, as on disk */
-	uint64_t lru;
 };
 
 struct qcow2 {
@@ -90,8 +89,8 @@ struct qcow2 {
 	unsigned pool_refills;
 	uint64_t ccluster, cused;	/* cluster being filled with compressed data */
 
-	struct qcow2_l2c l2c[QCOW2_L2_CACHE];
-	uint64_t lru_clock;
+	struct qcow2_l2c *l2c;		/* slot = L2 cluster index % l2c_n */
+	unsigned l2c_n;
 	uint64_t dcache_off;		/* last decompressed cluster (host offset | 1), 0 none */
 	uint8_t *dcache;
 	uint8_t *cbuf;			/* scratch cluster */
