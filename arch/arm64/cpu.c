@@ -197,8 +197,11 @@ void a64_cpu_set_irq(struct a64_cpu *cpu, int level)
 {
 	pthread_mutex_lock(&cpu->lock);
 	atomic_store(&cpu->irq_level, level);
-	if (level)
+	if (level) {
+		/* A running slice must notice it now, not up to a whole slice later. */
+		atomic_store(&cpu->attention, true);
 		pthread_cond_broadcast(&cpu->cond);
+	}
 	pthread_mutex_unlock(&cpu->lock);
 }
 

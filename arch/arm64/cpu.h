@@ -120,6 +120,11 @@ struct a64_cpu {
 	unsigned spidx;         /* which sp_el[] is SP now: spsel ? el : 0 */
 	uint64_t sp_el[2];
 	int64_t budget;         /* instructions left in this run slice; 0 ends it early */
+	/*
+	 * Set by other threads (IRQ raised, kick) to end the running slice at the next instruction
+	 * boundary; a64_exec clears it on entry and then checks irq_level itself.
+	 */
+	_Atomic bool attention;
 
 	/* Fetch cache: the host address of the current code page. */
 	uint64_t fetch_page;    /* virtual page of the cached fetch pointer, or A64_TLB_INVALID */

@@ -1,8 +1,10 @@
 /*
  * The "interp" engine: runs aarch64 guests on the A64 interpreter. A vCPU executes slices of
  * guest instructions; between slices it updates the generic timer, delivers a pending IRQ
- * (masked by PSTATE.I), and notices exit requests. WFI with nothing pending sleeps on a condition
- * variable until the next timer deadline, an IRQ (a64_cpu_set_irq) or a kick.
+ * (masked by PSTATE.I), and notices exit requests. A raised IRQ or a kick sets cpu->attention,
+ * which ends the running slice at the next instruction boundary (a64_exec clears it on entry).
+ * WFI with nothing pending sleeps on a condition variable until the next timer deadline, an IRQ
+ * (a64_cpu_set_irq) or a kick.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,7 +16,7 @@
 
 #pragma weak arm64_board_attach_cpu
 
-/* Instructions per slice: ~0.1 ms at 100 MIPS, the latency of timers and device IRQs. */
+/* Instructions per slice: ~0.1 ms at 100 MIPS, the latency of the generic timer's deadline. */
 #define SLICE 16384
 
 static int interp_vm_create(struct machine *m)
@@ -104,6 +106,7 @@ static void interp_vcpu_kick(struct vcpu *v)
 		return;
 	pthread_mutex_lock(&cpu->lock);
 	atomic_store(&cpu->kicked, true);
+	atomic_store(&cpu->attention, true);
 	pthread_cond_broadcast(&cpu->cond);
 	pthread_mutex_unlock(&cpu->lock);
 }

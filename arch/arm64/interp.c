@@ -653,10 +653,19 @@ void a64_exec(struct a64_cpu *cpu, int64_t n)
 	cpu->slices++;
 	cpu->icount += n; /* the unexecuted rest is taken back below or by a64_end_slice() */
 	cpu->fault_jmp = &jb;
+	/*
+	 * Attention raised before this point is answered by this entry: the run loop has just looked
+	 * at exits, and an IRQ that arrived since it looked is caught by the check below.
+	 */
+	atomic_store_explicit(&cpu->attention, false, memory_order_relaxed);
+	a64_irq_check(cpu);
 	/* A faulting access longjmps back here after taking the exception (cpu->pc = vector). */
 	setjmp(jb);
 	while (likely(cpu->budget > 0)) {
 		uint64_t pc = cpu->pc;
+		/* An IRQ was raised or the vCPU kicked: back to the run loop before this instruction. */
+		if (unlikely(atomic_load_explicit(&cpu->attention, memory_order_relaxed)))
+			break;
 		/* Counted before the fetch: a guest looping on instruction aborts still ends the slice. */
 		cpu->budget--;
 		if (unlikely((pc & A64_PAGE_MASK) != cpu->fetch_page))
