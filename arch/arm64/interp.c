@@ -35,9 +35,16 @@ static inline int64_t sext(uint64_t v, unsigned bits)
 	return (int64_t)(v << (64 - bits)) >> (64 - bits);
 }
 
-static inline bool cond_holds(uint32_t nzcv, unsigned cond)
+/*
+ * Condition codes (C1.2.4) as data: bit NZCV of cond_table[cond] says whether cond holds for
+ * that flag combination, so B.cond/CSEL/CCMP test it with a load and a shift, no branches.
+ * Built once at startup from the pseudocode's definitions.
+ */
+static uint16_t cond_table[16];
+
+static bool cond_eval(unsigned nzcv4, unsigned cond)
 {
-	bool n = nzcv >> 31, z = (nzcv >> 30) & 1, c = (nzcv >> 29) & 1, v = (nzcv >> 28) & 1;
+	bool n = nzcv4 >> 3, z = (nzcv4 >> 2) & 1, c = (nzcv4 >> 1) & 1, v = nzcv4 & 1;
 	bool r;
 	switch (cond >> 1) {
 	case 0: r = z; break;
@@ -50,6 +57,11 @@ static inline bool cond_holds(uint32_t nzcv, unsigned cond)
 	default: return true; /* AL and NV both execute (C1.2.4) */
 	}
 	return (cond & 1) ? !r : r;
+}
+
+static inline bool cond_holds(uint32_t nzcv, unsigned cond)
+{
+	return (cond_table[cond] >> (nzcv >> 28)) & 1;
 }
 
 /* AddWithCarry (pseudocode J1.1.3) with NZCV. */
@@ -102,6 +114,34 @@ static bool decode_bitmask(unsigned n, unsigned imms, unsigned immr, bool sf, ui
 	for (unsigned e = esize; e < 64; e *= 2)
 		elem |= elem << e;
 	*out = sf ? elem : (uint32_t)elem;
+	return true;
+}
+
+/*
+ * Every 64-bit logical immediate, indexed by N:immr:imms (insn bits 22:10), decoded once at
+ * startup; 0 marks a reserved encoding (a valid mask is never all zeros). A 32-bit operation
+ * needs N = 0 and uses the low half (its element size is at most 32, so the mask repeats).
+ */
+static uint64_t bitmask_table[1u << 13];
+
+__attribute__((constructor)) static void interp_tables_init(void)
+{
+	for (unsigned i = 0; i < 1u << 13; i++) {
+		uint64_t m;
+		bitmask_table[i] = decode_bitmask(i >> 12, i & 0x3f, (i >> 6) & 0x3f, true, &m) ? m : 0;
+	}
+	for (unsigned cond = 0; cond < 16; cond++)
+		for (unsigned f = 0; f < 16; f++)
+			cond_table[cond] |= (uint16_t)(cond_eval(f, cond) << f);
+}
+
+static inline bool logical_imm(uint32_t insn, bool sf, uint64_t *out)
+{
+	unsigned idx = (insn >> 10) & 0x1fff;
+	uint64_t m = bitmask_table[idx];
+	if (!m || (!sf && (idx >> 12)))
+		return false;
+	*out = sf ? m : (uint32_t)m;
 	return true;
 }
 
@@ -178,8 +218,7 @@ static uint64_t exec_dp_imm(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 		break;
 	case 4: { /* logical immediate */
 		uint64_t imm, a = cpu->x[rn], r;
-		if (!decode_bitmask((insn >> 22) & 1, (insn >> 10) & 0x3f, (insn >> 16) & 0x3f, sf,
-				    &imm))
+		if (!logical_imm(insn, sf, &imm))
 			break;
 		switch ((insn >> 29) & 3) {
 		case 0: wsp(cpu, rd, trunc_sf(a & imm, sf)); break;
