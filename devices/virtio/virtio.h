@@ -162,7 +162,8 @@ struct virtio_dev {
 	bool thread_started;
 	bool stopping;
 	uint32_t pending;               /* bitmask of notified queues (atomic) */
-	uint64_t kicks, passes;         /* drain(): passes catches up with kicks */
+	uint64_t kicks;                 /* QueueNotify writes so far (atomic, no lock) */
+	uint64_t passes;                /* kicks the I/O thread has handled; drain() waits for it */
 };
 
 /* Set up d (lock, I/O thread); register it with bus_register(bus, base, VIRTIO_MMIO_WINDOW, &virtio_mmio_ops, d). */
