@@ -24,7 +24,8 @@
 
 /*
  * Two locks so that lock order never inverts: out_lock is taken under a device's lock (device ->
- * console_write); lock (input) is taken first and then the device's lock (console_input -> rx).
+ * console_write); lock (input) is taken first and then the device's lock (console_input -> rx), so
+ * console_rx_ready() is called with no device lock held.
  */
 static struct {
 	pthread_mutex_t lock, out_lock;
@@ -107,11 +108,13 @@ void console_set_receiver(console_rx_fn rx, void *opaque)
 
 void console_rx_ready(void)
 {
-	/* Called by a device with its own lock held: only try, so lock order cannot invert. */
-	if (pthread_mutex_trylock(&con.lock) == 0) {
-		console_flush_input_locked();
-		pthread_mutex_unlock(&con.lock);
-	}
+	/*
+	 * Wait for the lock rather than try it: if the main loop holds it, its rx call may have found
+	 * the FIFO full just before the guest drained it, and nobody else would offer the rest.
+	 */
+	pthread_mutex_lock(&con.lock);
+	console_flush_input_locked();
+	pthread_mutex_unlock(&con.lock);
 }
 
 static void console_help(void)
