@@ -235,6 +235,10 @@ static int machine_run_once(const struct vm_config *cfg)
 	if (cfg->timeout > 0) {
 		uint64_t now = now_ns();
 		timeout = event_timer_new(on_timeout, m);
+		if (!timeout) {
+			log_error("--timeout: cannot create a timerfd for the deadline: %s", strerror(errno));
+			goto out;
+		}
 		/* 1 ns rather than 0, which would disarm: the deadline passed during a reboot. */
 		event_timer_arm(timeout, timeout_deadline_ns > now ? timeout_deadline_ns - now : 1, 0);
 	}
