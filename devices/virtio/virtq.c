@@ -139,13 +139,15 @@ static int elem_add(struct virtq *vq, struct virtq_elem *e, const struct vring_d
 
 static void desc_load(struct virtq *vq, struct vring_desc *dst, const struct vring_desc *src)
 {
-	/* One copy: the driver may rewrite the table while we walk it (TOCTOU). */
-	struct vring_desc d;
-	memcpy(&d, src, sizeof(d));
-	dst->addr = le64toh(d.addr);
-	dst->len = le32toh(d.len);
-	dst->flags = le16toh(d.flags);
-	dst->next = le16toh(d.next);
+	/*
+	 * One read of each field: the driver may rewrite the table while we walk it (TOCTOU), and a
+	 * plain copy would let the compiler read a field again after it was checked. The tables are
+	 * 16-byte aligned (virtq_start, walk_indirect), so these loads are natural-size and aligned.
+	 */
+	dst->addr = le64toh(__atomic_load_n(&src->addr, __ATOMIC_RELAXED));
+	dst->len = le32toh(__atomic_load_n(&src->len, __ATOMIC_RELAXED));
+	dst->flags = le16toh(__atomic_load_n(&src->flags, __ATOMIC_RELAXED));
+	dst->next = le16toh(__atomic_load_n(&src->next, __ATOMIC_RELAXED));
 	vq->last.addr = dst->addr;
 	vq->last.len = dst->len;
 	vq->last.flags = dst->flags;
@@ -218,8 +220,8 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *e, const char **why)
 		return -1;
 	}
 
-	/* In bounds: the ring was mapped for num entries by virtq_start. */
-	uint16_t head = le16toh(vq->avail->ring[vq->last_avail % vq->num]);
+	/* In bounds: the ring was mapped for num entries by virtq_start. Read once: checked below. */
+	uint16_t head = le16toh(__atomic_load_n(&vq->avail->ring[vq->last_avail % vq->num], __ATOMIC_RELAXED));
 	if (head >= vq->num) {
 		*why = "available ring entry out of range";
 		return -1;
