@@ -33,7 +33,6 @@ struct x86_board_state {
 	struct uart16550 *uart;
 	struct cmos_rtc *rtc;
 	struct i8042 *kbd;
-	bool virtio;
 };
 
 static int x86_layout(struct machine *m)
@@ -76,7 +75,6 @@ static int virtio_setup(struct machine *m, struct x86_board_state *b)
 	for (unsigned i = 0; i < VIRTIO_SLOTS; i++)
 		slots[i] = (struct virtio_slot){ .base = VIRTIO_BASE + i * VIRTIO_STRIDE,
 						 .irq = VIRTIO_FIRST_IRQ + i };
-	b->virtio = true;
 	int r = virtio_create_devices(m, slots, VIRTIO_SLOTS, &used);
 	if (r < 0)
 		return r;
@@ -164,8 +162,7 @@ static void x86_teardown(struct machine *m)
 	struct x86_board_state *b = m->board_data;
 	if (!b)
 		return;
-	if (b->virtio)
-		virtio_destroy_devices(m);
+	virtio_destroy_devices(m); /* safe when none was created */
 	if (b->uart)
 		uart16550_free(b->uart);
 	if (b->rtc)

@@ -51,7 +51,6 @@ int virtio_create_devices(struct machine *m, const struct virtio_slot *slots, un
 			blk_close(b);
 			return err;
 		}
-		virtio_blk_dev(vb)->machine = m;
 		created[slot].m = m;
 		created[slot].blk = vb;
 		log_debug("virtio-blk%d: %s (%s%s) at 0x%llx irq %u", i, dc->path, blk_format(b),

@@ -142,7 +142,6 @@ struct virtio_dev {
 	char name[32];                  /* "virtio-blk0", prefix of every log line */
 	const struct guest_mem *mem;
 	struct irq_line irq;
-	struct machine *machine;        /* NULL in unit tests; no interrupts once it is stopping */
 	uint64_t host_features;         /* offered */
 
 	pthread_mutex_t lock;           /* registers, queue state, interrupt status */
