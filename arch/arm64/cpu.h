@@ -244,6 +244,16 @@ static inline void a64_irq_check(struct a64_cpu *cpu)
 
 /* interp.c: execute up to n instructions (fewer if something ends the slice). */
 void a64_exec(struct a64_cpu *cpu, int64_t n);
+/* interp.c: the full decoder for one instruction, and its load/store part; return the next PC. */
+uint64_t a64_exec_one(struct a64_cpu *cpu, uint32_t insn, uint64_t pc);
+uint64_t a64_exec_ldst_fast(struct a64_cpu *cpu, uint32_t insn, uint64_t pc);
+
+/*
+ * dispatch.c: one handler per value of instruction bits 31:21, built once at startup; the
+ * commonest integer instructions have specialised handlers, the rest the full decoder.
+ */
+typedef uint64_t (*a64_handler)(struct a64_cpu *cpu, uint32_t insn, uint64_t pc);
+extern a64_handler a64_dispatch[2048];
 
 /* interp_ldst.c: the load/store encoding space; returns the next PC. */
 uint64_t a64_exec_ldst(struct a64_cpu *cpu, uint32_t insn, uint64_t pc);

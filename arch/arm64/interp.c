@@ -7,40 +7,17 @@
  * unwinds with longjmp to a64_exec() after the exception has been taken.
  */
 #include "arch/arm64/cpu.h"
+#include "arch/arm64/interp_ops.h"
 #include "vmm/util.h"
 
 #pragma weak a64_fpsimd_exec
 
-static inline void wx(struct a64_cpu *cpu, unsigned r, uint64_t v)
-{
-	if (r != 31)
-		cpu->x[r] = v;
-}
-
-static inline uint64_t rsp(struct a64_cpu *cpu, unsigned r)
-{
-	return r == 31 ? a64_sp(cpu) : cpu->x[r];
-}
-
-static inline void wsp(struct a64_cpu *cpu, unsigned r, uint64_t v)
-{
-	if (r == 31)
-		a64_set_sp(cpu, v);
-	else
-		cpu->x[r] = v;
-}
-
-static inline int64_t sext(uint64_t v, unsigned bits)
-{
-	return (int64_t)(v << (64 - bits)) >> (64 - bits);
-}
-
 /*
- * Condition codes (C1.2.4) as data: bit NZCV of cond_table[cond] says whether cond holds for
+ * Condition codes (C1.2.4) as data: bit NZCV of a64_cond_table[cond] says whether cond holds for
  * that flag combination, so B.cond/CSEL/CCMP test it with a load and a shift, no branches.
  * Built once at startup from the pseudocode's definitions.
  */
-static uint16_t cond_table[16];
+uint16_t a64_cond_table[16];
 
 static bool cond_eval(unsigned nzcv4, unsigned cond)
 {
@@ -57,42 +34,6 @@ static bool cond_eval(unsigned nzcv4, unsigned cond)
 	default: return true; /* AL and NV both execute (C1.2.4) */
 	}
 	return (cond & 1) ? !r : r;
-}
-
-static inline bool cond_holds(uint32_t nzcv, unsigned cond)
-{
-	return (cond_table[cond] >> (nzcv >> 28)) & 1;
-}
-
-/* AddWithCarry (pseudocode J1.1.3) with NZCV. */
-static inline uint64_t add_flags(uint64_t a, uint64_t b, unsigned carry, bool sf, uint32_t *nzcv)
-{
-	if (sf) {
-		unsigned __int128 u = (unsigned __int128)a + b + carry;
-		uint64_t r = (uint64_t)u;
-		uint32_t f = (uint32_t)(r >> 63) << 31;
-		f |= (r == 0) << 30;
-		f |= (uint32_t)(u >> 64) << 29;
-		f |= (uint32_t)((((a ^ r) & (b ^ r)) >> 63) << 28);
-		*nzcv = f;
-		return r;
-	}
-	uint32_t a32 = a, b32 = b;
-	uint64_t u = (uint64_t)a32 + b32 + carry;
-	uint32_t r = u;
-	uint32_t f = (r >> 31) << 31;
-	f |= (r == 0) << 30;
-	f |= (uint32_t)(u >> 32) << 29;
-	f |= (((a32 ^ r) & (b32 ^ r)) >> 31) << 28;
-	*nzcv = f;
-	return r;
-}
-
-static inline uint32_t logic_flags(uint64_t r, bool sf)
-{
-	if (!sf)
-		r <<= 32;
-	return (uint32_t)((r >> 63) << 31) | ((r == 0) << 30);
 }
 
 /* DecodeBitMasks (J1.1.3) for logical immediates; false if reserved. */
@@ -119,49 +60,19 @@ static bool decode_bitmask(unsigned n, unsigned imms, unsigned immr, bool sf, ui
 
 /*
  * Every 64-bit logical immediate, indexed by N:immr:imms (insn bits 22:10), decoded once at
- * startup; 0 marks a reserved encoding (a valid mask is never all zeros). A 32-bit operation
- * needs N = 0 and uses the low half (its element size is at most 32, so the mask repeats).
+ * startup; 0 marks a reserved encoding (a valid mask is never all zeros). See a64_logical_imm().
  */
-static uint64_t bitmask_table[1u << 13];
+uint64_t a64_bitmask_table[1u << 13];
 
 __attribute__((constructor)) static void interp_tables_init(void)
 {
 	for (unsigned i = 0; i < 1u << 13; i++) {
 		uint64_t m;
-		bitmask_table[i] = decode_bitmask(i >> 12, i & 0x3f, (i >> 6) & 0x3f, true, &m) ? m : 0;
+		a64_bitmask_table[i] = decode_bitmask(i >> 12, i & 0x3f, (i >> 6) & 0x3f, true, &m) ? m : 0;
 	}
 	for (unsigned cond = 0; cond < 16; cond++)
 		for (unsigned f = 0; f < 16; f++)
-			cond_table[cond] |= (uint16_t)(cond_eval(f, cond) << f);
-}
-
-static inline bool logical_imm(uint32_t insn, bool sf, uint64_t *out)
-{
-	unsigned idx = (insn >> 10) & 0x1fff;
-	uint64_t m = bitmask_table[idx];
-	if (!m || (!sf && (idx >> 12)))
-		return false;
-	*out = sf ? m : (uint32_t)m;
-	return true;
-}
-
-static inline uint64_t shift_reg(uint64_t v, unsigned type, unsigned amt, bool sf)
-{
-	if (!sf) {
-		uint32_t w = v;
-		switch (type) {
-		case 0: return (uint32_t)(w << amt);
-		case 1: return w >> amt;
-		case 2: return (uint32_t)((int32_t)w >> amt);
-		default: return amt ? (uint32_t)((w >> amt) | (w << (32 - amt))) : w;
-		}
-	}
-	switch (type) {
-	case 0: return v << amt;
-	case 1: return v >> amt;
-	case 2: return (uint64_t)((int64_t)v >> amt);
-	default: return amt ? (v >> amt) | (v << (64 - amt)) : v;
-	}
+			a64_cond_table[cond] |= (uint16_t)(cond_eval(f, cond) << f);
 }
 
 static inline uint64_t extend_reg(uint64_t v, unsigned option, unsigned shift)
@@ -177,11 +88,6 @@ static inline uint64_t extend_reg(uint64_t v, unsigned option, unsigned shift)
 	default: break;
 	}
 	return v << shift;
-}
-
-static inline uint64_t trunc_sf(uint64_t v, bool sf)
-{
-	return sf ? v : (uint32_t)v;
 }
 
 /* C4.1.2: data processing -- immediate. */
@@ -218,7 +124,7 @@ static uint64_t exec_dp_imm(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 		break;
 	case 4: { /* logical immediate */
 		uint64_t imm, a = cpu->x[rn], r;
-		if (!logical_imm(insn, sf, &imm))
+		if (!a64_logical_imm(insn, sf, &imm))
 			break;
 		switch ((insn >> 29) & 3) {
 		case 0: wsp(cpu, rd, trunc_sf(a & imm, sf)); break;
@@ -632,7 +538,7 @@ static uint64_t exec_fpsimd(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
  * The commonest loads/stores inline: LDR/STR (unsigned offset) and LDP/STP of general-purpose
  * registers; everything else goes to interp_ldst.c.
  */
-static inline uint64_t exec_ldst_fast(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
+uint64_t a64_exec_ldst_fast(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 {
 	unsigned rt = insn & 31, rn = (insn >> 5) & 31;
 	if ((insn & 0x3f800000) == 0x39000000) { /* STR/LDR (unsigned offset), zero-extending */
@@ -666,7 +572,7 @@ static inline uint64_t exec_ldst_fast(struct a64_cpu *cpu, uint32_t insn, uint64
 	return a64_exec_ldst(cpu, insn, pc);
 }
 
-static inline uint64_t exec_one(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
+uint64_t a64_exec_one(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 {
 	switch ((insn >> 25) & 15) {
 	case 8: case 9:
@@ -674,7 +580,7 @@ static inline uint64_t exec_one(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 	case 10: case 11:
 		return exec_branch_sys(cpu, insn, pc);
 	case 4: case 6: case 12: case 14:
-		return exec_ldst_fast(cpu, insn, pc);
+		return a64_exec_ldst_fast(cpu, insn, pc);
 	case 5: case 13:
 		return exec_dp_reg(cpu, insn, pc);
 	case 7: case 15:
@@ -712,7 +618,7 @@ void a64_exec(struct a64_cpu *cpu, int64_t n)
 		uint32_t insn;
 		/* fetch_host points at a whole RAM page and pc is 4-byte aligned within it. */
 		memcpy(&insn, cpu->fetch_host + (pc & 0xfff), 4);
-		cpu->pc = exec_one(cpu, insn, pc);
+		cpu->pc = a64_dispatch[insn >> 21](cpu, insn, pc);
 	}
 	cpu->icount -= cpu->budget;
 	cpu->budget = 0;

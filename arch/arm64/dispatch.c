@@ -1,0 +1,280 @@
+/*
+ * Flat dispatch: a64_dispatch[] maps instruction bits 31:21 to a handler, so the fetch loop
+ * makes one indirect call per instruction instead of walking the decoder's nested switches.
+ * The commonest integer instructions (C4.1 classes below) get handlers specialised for their
+ * operation and operand size; any case a handler does not cover (a field outside bits 31:21
+ * that makes the encoding UNDEFINED or rarer, a misaligned branch target) goes to the full
+ * decoder a64_exec_one(), which stays the reference. The table is built once at startup from
+ * the pattern list in dispatch_classify(), the one place that maps encodings to handlers.
+ */
+#include "arch/arm64/cpu.h"
+#include "arch/arm64/interp_ops.h"
+
+a64_handler a64_dispatch[2048];
+
+#define RD(i) ((i) & 31)
+#define RN(i) (((i) >> 5) & 31)
+#define RM(i) (((i) >> 16) & 31)
+#define IMM6(i) (((i) >> 10) & 0x3f)
+
+/* Instantiate handler NAME for 64- and 32-bit operation from NAME##_body(cpu, insn, pc, sf). */
+#define SF_VARIANTS(name)                                                                          \
+	static uint64_t name##_64(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)                 \
+	{                                                                                          \
+		return name##_body(cpu, insn, pc, true);                                           \
+	}                                                                                          \
+	static uint64_t name##_32(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)                 \
+	{                                                                                          \
+		return name##_body(cpu, insn, pc, false);                                          \
+	}
+#define BODY(name) \
+	static inline __attribute__((always_inline)) uint64_t name##_body( \
+		struct a64_cpu *cpu, uint32_t insn, uint64_t pc, bool sf)
+
+/* --- add/subtract (immediate), C4.1.2: Rn (and Rd without flags) may be SP --- */
+
+static inline uint64_t addsub_imm(uint32_t insn)
+{
+	return (uint64_t)((insn >> 10) & 0xfff) << ((insn >> 22) & 1 ? 12 : 0);
+}
+
+BODY(add_imm) { wsp(cpu, RD(insn), trunc_sf(rsp(cpu, RN(insn)) + addsub_imm(insn), sf)); return pc + 4; }
+BODY(sub_imm) { wsp(cpu, RD(insn), trunc_sf(rsp(cpu, RN(insn)) - addsub_imm(insn), sf)); return pc + 4; }
+BODY(adds_imm)
+{
+	wx(cpu, RD(insn), add_flags(rsp(cpu, RN(insn)), addsub_imm(insn), 0, sf, &cpu->nzcv));
+	return pc + 4;
+}
+BODY(subs_imm)
+{
+	wx(cpu, RD(insn), add_flags(rsp(cpu, RN(insn)), ~addsub_imm(insn), 1, sf, &cpu->nzcv));
+	return pc + 4;
+}
+SF_VARIANTS(add_imm)
+SF_VARIANTS(sub_imm)
+SF_VARIANTS(adds_imm)
+SF_VARIANTS(subs_imm)
+
+/* --- logical (immediate): Rd may be SP except for ANDS --- */
+
+#define LOGIC_IMM(name, op)                                                        \
+	BODY(name)                                                                 \
+	{                                                                          \
+		uint64_t imm;                                                      \
+		if (unlikely(!a64_logical_imm(insn, sf, &imm)))                    \
+			return a64_exec_one(cpu, insn, pc);                        \
+		wsp(cpu, RD(insn), trunc_sf(cpu->x[RN(insn)] op imm, sf));         \
+		return pc + 4;                                                     \
+	}                                                                          \
+	SF_VARIANTS(name)
+LOGIC_IMM(and_imm, &)
+LOGIC_IMM(orr_imm, |)
+LOGIC_IMM(eor_imm, ^)
+
+BODY(ands_imm)
+{
+	uint64_t imm;
+	if (unlikely(!a64_logical_imm(insn, sf, &imm)))
+		return a64_exec_one(cpu, insn, pc);
+	uint64_t r = trunc_sf(cpu->x[RN(insn)] & imm, sf);
+	cpu->nzcv = logic_flags(r, sf);
+	wx(cpu, RD(insn), r);
+	return pc + 4;
+}
+SF_VARIANTS(ands_imm)
+
+/* --- move wide (immediate): hw is in bits 22:21, so only valid hw values reach these --- */
+
+static inline uint64_t movw_imm(uint32_t insn)
+{
+	return (uint64_t)((insn >> 5) & 0xffff) << (((insn >> 21) & 3) * 16);
+}
+
+BODY(movn) { wx(cpu, RD(insn), trunc_sf(~movw_imm(insn), sf)); return pc + 4; }
+BODY(movz) { wx(cpu, RD(insn), movw_imm(insn)); return pc + 4; }
+BODY(movk)
+{
+	unsigned pos = ((insn >> 21) & 3) * 16;
+	wx(cpu, RD(insn), trunc_sf((cpu->x[RD(insn)] & ~(0xffffULL << pos)) | movw_imm(insn), sf));
+	return pc + 4;
+}
+SF_VARIANTS(movn)
+SF_VARIANTS(movz)
+SF_VARIANTS(movk)
+
+/*
+ * --- logical and add/subtract (shifted register), LSL only, C4.1.5 ---
+ * Register 31 is XZR here (x[31] reads 0). A 32-bit shift of 32 or more is UNDEFINED.
+ */
+#define SHIFT_OK(insn, sf) ((sf) || !(IMM6(insn) & 0x20))
+#define OPND2(cpu, insn) ((cpu)->x[RM(insn)] << IMM6(insn))
+
+#define REG_OP(name, expr)                                                         \
+	BODY(name)                                                                 \
+	{                                                                          \
+		if (unlikely(!SHIFT_OK(insn, sf)))                                 \
+			return a64_exec_one(cpu, insn, pc);                        \
+		uint64_t a = cpu->x[RN(insn)], b = OPND2(cpu, insn);               \
+		wx(cpu, RD(insn), trunc_sf(expr, sf));                             \
+		return pc + 4;                                                     \
+	}                                                                          \
+	SF_VARIANTS(name)
+REG_OP(and_reg, a & b)
+REG_OP(orr_reg, a | b)
+REG_OP(eor_reg, a ^ b)
+REG_OP(add_reg, a + b)
+REG_OP(sub_reg, a - b)
+
+BODY(ands_reg)
+{
+	if (unlikely(!SHIFT_OK(insn, sf)))
+		return a64_exec_one(cpu, insn, pc);
+	uint64_t r = trunc_sf(cpu->x[RN(insn)] & OPND2(cpu, insn), sf);
+	cpu->nzcv = logic_flags(r, sf);
+	wx(cpu, RD(insn), r);
+	return pc + 4;
+}
+BODY(adds_reg)
+{
+	if (unlikely(!SHIFT_OK(insn, sf)))
+		return a64_exec_one(cpu, insn, pc);
+	wx(cpu, RD(insn), add_flags(cpu->x[RN(insn)], OPND2(cpu, insn), 0, sf, &cpu->nzcv));
+	return pc + 4;
+}
+BODY(subs_reg)
+{
+	if (unlikely(!SHIFT_OK(insn, sf)))
+		return a64_exec_one(cpu, insn, pc);
+	wx(cpu, RD(insn), add_flags(cpu->x[RN(insn)], ~OPND2(cpu, insn), 1, sf, &cpu->nzcv));
+	return pc + 4;
+}
+SF_VARIANTS(ands_reg)
+SF_VARIANTS(adds_reg)
+SF_VARIANTS(subs_reg)
+
+/* --- branches, C4.1.3 --- */
+
+static uint64_t h_b(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
+{
+	return pc + ((uint64_t)sext(insn & 0x3ffffff, 26) << 2);
+}
+
+static uint64_t h_bl(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
+{
+	cpu->x[30] = pc + 4;
+	return pc + ((uint64_t)sext(insn & 0x3ffffff, 26) << 2);
+}
+
+static inline uint64_t imm19_target(uint32_t insn, uint64_t pc)
+{
+	return pc + ((uint64_t)sext((insn >> 5) & 0x7ffff, 19) << 2);
+}
+
+static uint64_t h_bcond(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
+{
+	if (unlikely(insn & (1u << 4)))
+		return a64_exec_one(cpu, insn, pc);
+	return cond_holds(cpu->nzcv, insn & 15) ? imm19_target(insn, pc) : pc + 4;
+}
+
+BODY(cbz) { return (trunc_sf(cpu->x[RD(insn)], sf) == 0) ? imm19_target(insn, pc) : pc + 4; }
+BODY(cbnz) { return (trunc_sf(cpu->x[RD(insn)], sf) != 0) ? imm19_target(insn, pc) : pc + 4; }
+SF_VARIANTS(cbz)
+SF_VARIANTS(cbnz)
+
+static inline bool tb_bit(const struct a64_cpu *cpu, uint32_t insn)
+{
+	return (cpu->x[RD(insn)] >> (((insn >> 31) << 5) | ((insn >> 19) & 31))) & 1;
+}
+
+static inline uint64_t imm14_target(uint32_t insn, uint64_t pc)
+{
+	return pc + ((uint64_t)sext((insn >> 5) & 0x3fff, 14) << 2);
+}
+
+static uint64_t h_tbz(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
+{
+	return !tb_bit(cpu, insn) ? imm14_target(insn, pc) : pc + 4;
+}
+
+static uint64_t h_tbnz(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
+{
+	return tb_bit(cpu, insn) ? imm14_target(insn, pc) : pc + 4;
+}
+
+/* BR, RET (opc 0, 2) and BLR (opc 1): other fields must be 11111/000000/00000. */
+static uint64_t h_br(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
+{
+	uint64_t t = cpu->x[RN(insn)];
+	if (unlikely((insn & 0x001ffc1f) != 0x001f0000 || (t & 3)))
+		return a64_exec_one(cpu, insn, pc);
+	return t;
+}
+
+static uint64_t h_blr(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
+{
+	uint64_t t = cpu->x[RN(insn)];
+	if (unlikely((insn & 0x001ffc1f) != 0x001f0000 || (t & 3)))
+		return a64_exec_one(cpu, insn, pc);
+	cpu->x[30] = pc + 4;
+	return t;
+}
+
+/* --- the table --- */
+
+#define PAIR(name) { name##_32, name##_64 }
+
+/* The handler for every instruction whose bits 31:21 are those of insn (lower bits zero). */
+static a64_handler dispatch_classify(uint32_t insn)
+{
+	static const a64_handler addsub_imm_h[4][2] = {
+		PAIR(add_imm), PAIR(adds_imm), PAIR(sub_imm), PAIR(subs_imm),
+	};
+	static const a64_handler logic_imm_h[4][2] = {
+		PAIR(and_imm), PAIR(orr_imm), PAIR(eor_imm), PAIR(ands_imm),
+	};
+	static const a64_handler movw_h[4][2] = {
+		PAIR(movn), { NULL, NULL }, PAIR(movz), PAIR(movk),
+	};
+	static const a64_handler logic_reg_h[4][2] = {
+		PAIR(and_reg), PAIR(orr_reg), PAIR(eor_reg), PAIR(ands_reg),
+	};
+	static const a64_handler addsub_reg_h[4][2] = {
+		PAIR(add_reg), PAIR(adds_reg), PAIR(sub_reg), PAIR(subs_reg),
+	};
+	bool sf = insn >> 31;
+	unsigned opc = (insn >> 29) & 3, hw = (insn >> 21) & 3;
+	a64_handler h = NULL;
+
+	if ((insn & 0x1f800000) == 0x11000000) /* add/subtract (immediate) */
+		h = addsub_imm_h[opc][sf];
+	else if ((insn & 0x1f800000) == 0x12000000) /* logical (immediate) */
+		h = logic_imm_h[opc][sf];
+	else if ((insn & 0x1f800000) == 0x12800000 && (sf || hw < 2)) /* move wide */
+		h = movw_h[opc][sf];
+	else if ((insn & 0x1fe00000) == 0x0a000000) /* logical (shifted register), LSL, N = 0 */
+		h = logic_reg_h[opc][sf];
+	else if ((insn & 0x1fe00000) == 0x0b000000) /* add/subtract (shifted register), LSL */
+		h = addsub_reg_h[opc][sf];
+	else if ((insn & 0x7c000000) == 0x14000000) /* B, BL */
+		h = sf ? h_bl : h_b;
+	else if ((insn & 0xfe000000) == 0x54000000) /* B.cond */
+		h = h_bcond;
+	else if ((insn & 0x7e000000) == 0x34000000) /* CBZ, CBNZ */
+		h = insn & (1u << 24) ? (sf ? cbnz_64 : cbnz_32) : (sf ? cbz_64 : cbz_32);
+	else if ((insn & 0x7e000000) == 0x36000000) /* TBZ, TBNZ */
+		h = insn & (1u << 24) ? h_tbnz : h_tbz;
+	else if ((insn & 0xffe00000) == 0xd6000000 || (insn & 0xffe00000) == 0xd6400000)
+		h = h_br; /* BR, RET */
+	else if ((insn & 0xffe00000) == 0xd6200000)
+		h = h_blr;
+	else if ((insn & 0x0a000000) == 0x08000000) /* loads and stores */
+		h = a64_exec_ldst_fast;
+	return h ? h : a64_exec_one;
+}
+
+__attribute__((constructor)) static void dispatch_init(void)
+{
+	for (uint32_t i = 0; i < 2048; i++)
+		a64_dispatch[i] = dispatch_classify(i << 21);
+}
