@@ -1,29 +1,11 @@
 # Shared helpers for the arm64 tests (sourced by tests/arm64/t-*.sh; not a test itself).
 # Environment from tests/run-all.sh: ROOT, MINIVMM, MINIVMM_SAN, GUESTS, TMPDIR; defaults let a
 # script run on its own: bash tests/arm64/t-timer.sh
-set -uo pipefail
-ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-MINIVMM=${MINIVMM:-$ROOT/minivmm}
-MINIVMM_SAN=${MINIVMM_SAN:-$ROOT/build-san/minivmm}
-GUESTS=${GUESTS:-$ROOT/guests/out}
-TMPDIR=${TMPDIR:-/tmp}
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 A64_GUESTS=$ROOT/build/guests/arm64
 QEMU=${QEMU:-qemu-system-aarch64}
 # The oracle: QEMU's virt board as minivmm models it (GICv2, Cortex-A57, EL1, PSCI over HVC).
 QEMU_ARGS=(-M virt,gic-version=2 -cpu cortex-a57 -accel tcg -m 256 -nographic -no-reboot)
-failures=0
-
-skip() { echo "$*"; exit 77; }     # run-all.sh shows the last line as the reason
-fail_now() { echo "FAIL: $*"; exit 1; }
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; failures=$((failures + 1)); }
-finish() { [ "$failures" = 0 ] && { echo "all checks passed"; exit 0; }; echo "$failures checks failed"; exit 1; }
-
-require_minivmm() {
-	[ -x "$1" ] || fail_now "$1 is not built (make; make SANITIZE=1 for build-san/)"
-}
-
-have_qemu() { command -v "$QEMU" >/dev/null; }
 
 # guest_img NAME: a bare-metal guest image, built on demand.
 guest_img() {
@@ -37,19 +19,14 @@ guest_img() {
 run_vmm() {
 	local bin=$1 kernel=$2 out=$3
 	shift 3
-	timeout -k 5 300 "$bin" --arch aarch64 --kernel "$kernel" --mem 256M --timeout 120 "$@" \
-		</dev/null >"$out.raw" 2>"$out.err"
-	echo $? >"$out.rc"
-	tr -d '\r' <"$out.raw" >"$out.txt"
+	capture "$out" timeout -k 5 300 "$bin" --arch aarch64 --kernel "$kernel" --mem 256M --timeout 120 "$@"
 }
 
 # run_qemu KERNEL OUT [qemu args...]: the same files from the oracle.
 run_qemu() {
 	local kernel=$1 out=$2
 	shift 2
-	timeout -k 5 300 "$QEMU" "${QEMU_ARGS[@]}" -kernel "$kernel" "$@" </dev/null >"$out.raw" 2>"$out.err"
-	echo $? >"$out.rc"
-	tr -d '\r' <"$out.raw" >"$out.txt"
+	capture "$out" timeout -k 5 300 "$QEMU" "${QEMU_ARGS[@]}" -kernel "$kernel" "$@"
 }
 
 # check_baremetal NAME: run the guest under minivmm (and its ASan build when present), require

@@ -1,18 +1,7 @@
 # Shared by tests/virtio/t-linux-blk*.sh (sourced, not a test): boot Linux with two virtio-blk
 # disks, run guests/initramfs/tests/virtio-blk.sh inside, then check the images from the host with
 # qemu-img. QEMU, when installed, runs the same guest script first as the oracle for the script.
-set -uo pipefail
-ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-MINIVMM=${MINIVMM:-$ROOT/minivmm}
-GUESTS=${GUESTS:-$ROOT/guests/out}
-TMPDIR=${TMPDIR:-/tmp}
-failures=0
-
-skip() { echo "$*"; exit 77; }
-fail_now() { echo "FAIL: $*"; exit 1; }
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; failures=$((failures + 1)); }
-finish() { [ "$failures" = 0 ] && { echo "all checks passed"; exit 0; }; echo "$failures checks failed"; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 # The initramfs must carry the guest half of this test; rebuild it (cached, a second) if stale.
 require_initramfs() { # arch [test name, default virtio-blk]

@@ -1,12 +1,7 @@
 # Shared helpers for the x86 guest tests (sourced by tests/x86/t-*.sh; not a test itself).
 # Environment from tests/run-all.sh: ROOT, MINIVMM, MINIVMM_SAN, GUESTS, TMPDIR; defaults let a
 # script run on its own: bash tests/x86/t-hello.sh
-set -uo pipefail
-ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-MINIVMM=${MINIVMM:-$ROOT/minivmm}
-MINIVMM_SAN=${MINIVMM_SAN:-$ROOT/build-san/minivmm}
-GUESTS=${GUESTS:-$ROOT/guests/out}
-TMPDIR=${TMPDIR:-/tmp}
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 X86_GUESTS=$ROOT/build/guests/x86
 QEMU=${QEMU:-qemu-system-x86_64}
 # The oracle: QEMU's microvm with the same devices at the same places; TCG (QEMU_ACCEL) so it
@@ -14,13 +9,6 @@ QEMU=${QEMU:-qemu-system-x86_64}
 QEMU_ARGS=(-M microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on -m 128M
 	   -nodefaults -nographic -no-reboot -serial stdio
 	   -device isa-debug-exit,iobase=0xf4,iosize=0x04)
-failures=0
-
-skip() { echo "$*"; exit 77; }     # run-all.sh shows the last line as the reason
-fail_now() { echo "FAIL: $*"; exit 1; }
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; failures=$((failures + 1)); }
-finish() { [ "$failures" = 0 ] && { echo "all checks passed"; exit 0; }; echo "$failures checks failed"; exit 1; }
 
 software_kvm() { [ -d /sys/module/kvm_pvm ]; }
 
@@ -28,10 +16,6 @@ require_kvm() {
 	[ -e /dev/kvm ] || skip "no /dev/kvm on this host: the x86 guests need KVM"
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] ||
 		skip "no read/write permission on /dev/kvm (add the user to group kvm)"
-}
-
-require_minivmm() {
-	[ -x "$1" ] || fail_now "$1 is not built (make; make SANITIZE=1 for build-san/)"
 }
 
 # guest_elf NAME: path of a bare-metal guest, built on demand (cheap and reproducible).
@@ -48,21 +32,14 @@ guest_elf() {
 run_vmm() {
 	local bin=$1 elf=$2 out=$3
 	shift 3
-	timeout -k 5 "${OUTER_TIMEOUT:-90}" "$bin" --kernel "$elf" --mem 128M --timeout 30 "$@" </dev/null \
-		>"$out.raw" 2>"$out.err"
-	echo $? >"$out.rc"
-	tr -d '\r' <"$out.raw" >"$out.txt"
+	capture "$out" timeout -k 5 "${OUTER_TIMEOUT:-90}" "$bin" --kernel "$elf" --mem 128M --timeout 30 "$@"
 }
 
 # run_qemu ELF OUT [qemu args...]: the same files from the oracle.
-have_qemu() { command -v "$QEMU" >/dev/null; }
 run_qemu() {
 	local elf=$1 out=$2
 	shift 2
-	timeout -k 5 90 "$QEMU" "${QEMU_ARGS[@]}" -accel "${QEMU_ACCEL:-tcg}" -kernel "$elf" "$@" \
-		</dev/null >"$out.raw" 2>"$out.err"
-	echo $? >"$out.rc"
-	tr -d '\r' <"$out.raw" >"$out.txt"
+	capture "$out" timeout -k 5 90 "$QEMU" "${QEMU_ARGS[@]}" -accel "${QEMU_ACCEL:-tcg}" -kernel "$elf" "$@"
 }
 
 # expect_rc OUT WANT WHAT
