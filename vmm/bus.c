@@ -7,6 +7,11 @@
 
 #include "vmm/util.h"
 
+/*
+ * Writers append under the lock: addr[nr] first, then nr with release. So a reader that loads nr
+ * with acquire may scan addr[0..nr) without the lock: a guest hammering one unmapped address
+ * takes no lock once that address is logged.
+ */
 struct bus_log {
 	pthread_mutex_t lock;
 	uint64_t addr[BUS_LOGGED_MAX];
@@ -80,27 +85,37 @@ const struct bus_range *bus_find(const struct bus *b, uint64_t addr)
 	return NULL;
 }
 
+/* Already logged, or logging over? */
+static bool bus_log_seen(struct bus_log *l, uint64_t addr)
+{
+	unsigned n = __atomic_load_n(&l->nr, __ATOMIC_ACQUIRE);
+	if (n > BUS_LOGGED_MAX)
+		return true;
+	for (unsigned i = 0; i < n && i < BUS_LOGGED_MAX; i++)
+		if (__atomic_load_n(&l->addr[i], __ATOMIC_RELAXED) == addr)
+			return true;
+	return false;
+}
+
 /* Log an access to an unmapped address the first time that address is seen. */
 static void bus_log_unmapped(const struct bus *b, const char *what, uint64_t addr, unsigned len)
 {
 	struct bus_log *l = b->log;
-	bool first = true;
+	bool first;
 	unsigned n;
 
-	if (!l)
+	if (!l || bus_log_seen(l, addr))
 		return;
 	pthread_mutex_lock(&l->lock);
-	for (unsigned i = 0; i < l->nr && i < BUS_LOGGED_MAX; i++)
-		if (l->addr[i] == addr)
-			first = false;
+	first = !bus_log_seen(l, addr); /* another vCPU may have logged it meanwhile */
 	n = l->nr;
-	if (first && n <= BUS_LOGGED_MAX) {
+	if (first) {
 		if (n < BUS_LOGGED_MAX)
-			l->addr[n] = addr;
-		l->nr++;
+			__atomic_store_n(&l->addr[n], addr, __ATOMIC_RELAXED);
+		__atomic_store_n(&l->nr, n + 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&l->lock);
-	if (!first || n > BUS_LOGGED_MAX)
+	if (!first)
 		return;
 	if (n == BUS_LOGGED_MAX)
 		log_warn("%s: more unmapped addresses accessed; no longer logging them", b->name);
