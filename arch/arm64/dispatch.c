@@ -220,6 +220,32 @@ static uint64_t h_blr(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 	return t;
 }
 
+/*
+ * --- LDR/STR (immediate, unsigned offset) of general-purpose registers, C4.1.4: the size is
+ * in bits 31:30, so each handler knows it; the same code as a64_exec_ldst_fast() otherwise ---
+ */
+#define LDST_UIMM(size)                                                                            \
+	static uint64_t ldr_uimm_##size(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)           \
+	{                                                                                          \
+		unsigned mmu = a64_mmu_idx(cpu);                                                   \
+		uint64_t va = a64_ldst_base(cpu, RN(insn)) +                                       \
+			      ((uint64_t)((insn >> 10) & 0xfff) << (size));                        \
+		wx(cpu, RD(insn), a64_ld(cpu, va, 1u << (size), mmu));                             \
+		return pc + 4;                                                                     \
+	}                                                                                          \
+	static uint64_t str_uimm_##size(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)           \
+	{                                                                                          \
+		unsigned mmu = a64_mmu_idx(cpu);                                                   \
+		uint64_t va = a64_ldst_base(cpu, RN(insn)) +                                       \
+			      ((uint64_t)((insn >> 10) & 0xfff) << (size));                        \
+		a64_st(cpu, va, cpu->x[RD(insn)], 1u << (size), mmu);                              \
+		return pc + 4;                                                                     \
+	}
+LDST_UIMM(0)
+LDST_UIMM(1)
+LDST_UIMM(2)
+LDST_UIMM(3)
+
 /* --- the table --- */
 
 #define PAIR(name) { name##_32, name##_64 }
@@ -242,6 +268,8 @@ static a64_handler dispatch_classify(uint32_t insn)
 	static const a64_handler addsub_reg_h[4][2] = {
 		PAIR(add_reg), PAIR(adds_reg), PAIR(sub_reg), PAIR(subs_reg),
 	};
+	static const a64_handler ldr_uimm_h[4] = { ldr_uimm_0, ldr_uimm_1, ldr_uimm_2, ldr_uimm_3 };
+	static const a64_handler str_uimm_h[4] = { str_uimm_0, str_uimm_1, str_uimm_2, str_uimm_3 };
 	bool sf = insn >> 31;
 	unsigned opc = (insn >> 29) & 3, hw = (insn >> 21) & 3;
 	a64_handler h = NULL;
@@ -268,8 +296,14 @@ static a64_handler dispatch_classify(uint32_t insn)
 		h = h_br; /* BR, RET */
 	else if ((insn & 0xffe00000) == 0xd6200000)
 		h = h_blr;
-	else if ((insn & 0x0a000000) == 0x08000000) /* loads and stores */
+	else if ((insn & 0x3fc00000) == 0x39000000) /* STR (immediate, unsigned offset) */
+		h = str_uimm_h[insn >> 30];
+	else if ((insn & 0x3fc00000) == 0x39400000) /* LDR (immediate, unsigned offset) */
+		h = ldr_uimm_h[insn >> 30];
+	else if ((insn & 0x7e000000) == 0x28000000 && (insn & 0x80000000)) /* LDP/STP X */
 		h = a64_exec_ldst_fast;
+	else if ((insn & 0x0a000000) == 0x08000000) /* other loads and stores */
+		h = a64_exec_ldst;
 	return h ? h : a64_exec_one;
 }
 

@@ -78,8 +78,8 @@ UNIT_TEST(a64_dispatch, specialised_handlers_match_the_full_decoder)
 	unsigned slots = 0, runs = 0, mismatches = 0;
 	for (uint32_t slot = 0; slot < 2048; slot++) {
 		a64_handler h = a64_dispatch[slot];
-		if (h == a64_exec_one || h == a64_exec_ldst_fast)
-			continue;
+		if (h == a64_exec_one || ((slot << 21) & 0x0a000000) == 0x08000000)
+			continue; /* loads/stores need memory and fault unwinding: build/test-diff */
 		slots++;
 		for (int i = 0; i < 64; i++) {
 			uint32_t insn = slot << 21 | (uint32_t)(rnd() & 0x1fffff);
