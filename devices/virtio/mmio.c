@@ -376,8 +376,7 @@ int virtio_pop(struct virtio_dev *d, unsigned q, struct virtq_elem *e)
 					 q, why, (unsigned long long)vq->last.addr, vq->last.len, vq->last.flags);
 			else
 				snprintf(msg, sizeof(msg), "queue %u: %s; avail idx %u, device at %u", q, why,
-					 le16toh(__atomic_load_n(&((uint16_t *)vq->avail)[1], __ATOMIC_RELAXED)),
-					 vq->last_avail);
+					 virtq_avail_idx(vq), vq->last_avail);
 			fail_locked(d, msg);
 		} else if (r > 0) {
 			e->gen = d->gen;

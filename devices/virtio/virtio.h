@@ -111,6 +111,8 @@ void virtq_reset(struct virtq *vq);
  * and re-checked); -1: the driver broke the queue (*why says how, for the log line).
  */
 int virtq_pop(struct virtq *vq, struct virtq_elem *e, const char **why);
+/* The driver's avail->idx (for log lines; virtq_pop reads it itself). */
+uint16_t virtq_avail_idx(struct virtq *vq);
 /* Return a chain to the driver with `written` bytes written into its writable buffers. */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written);
 /* After pushes: does the driver want an interrupt (EVENT_IDX / VRING_AVAIL_F_NO_INTERRUPT)? */

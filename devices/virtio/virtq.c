@@ -97,7 +97,7 @@ static uint16_t *avail_event_ptr(struct virtq *vq)
 	return (uint16_t *)&vq->used->ring[vq->num];
 }
 
-static uint16_t avail_idx_acquire(struct virtq *vq)
+uint16_t virtq_avail_idx(struct virtq *vq)
 {
 	/* Acquire: the ring entries and descriptors the driver wrote before bumping idx are visible. */
 	return le16toh(__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE));
@@ -203,7 +203,7 @@ static int walk_indirect(struct virtq *vq, struct virtq_elem *e, const struct vr
 
 int virtq_pop(struct virtq *vq, struct virtq_elem *e, const char **why)
 {
-	uint16_t avail = avail_idx_acquire(vq);
+	uint16_t avail = virtq_avail_idx(vq);
 
 	vq->last.valid = false;
 
@@ -211,7 +211,7 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *e, const char **why)
 		/* §2.7.10: ask for a notification at the next entry, then re-check (store-load fence). */
 		__atomic_store_n(avail_event_ptr(vq), htole16(vq->last_avail), __ATOMIC_RELAXED);
 		atomic_thread_fence(memory_order_seq_cst);
-		avail = avail_idx_acquire(vq);
+		avail = virtq_avail_idx(vq);
 	}
 	if (avail == vq->last_avail)
 		return 0;
