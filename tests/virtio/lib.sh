@@ -1,4 +1,4 @@
-# Shared by tests/virtio/t-linux-blk*.sh (sourced, not a test): boot Linux with two virtio-blk
+# Shared by tests/virtio/t-*.sh (sourced, not a test). t-linux-blk*.sh: boot Linux with two virtio-blk
 # disks, run guests/initramfs/tests/virtio-blk.sh inside, then check the images from the host with
 # qemu-img. QEMU, when installed, runs the same guest script first as the oracle for the script.
 . "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
@@ -75,4 +75,31 @@ minivmm_blk() {
 	grep -q 'DEVICE_NEEDS_RESET' "$m/console.log" && bad "$tag: a virtio device went to NEEDS_RESET"
 	grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$m/console.log" && bad "$tag: sanitizer report"
 	echo "NOTE: virtio-blk guest test ($tag): Linux boot + test + power-off took $((SECONDS - t0)) s"
+}
+
+# For the hostile-guest tests (tests/virtio/t-hostile-guest*.sh).
+# sector_disk: $TMPDIR/sectors.raw, where sector n holds the byte n & 0xff (the guest checks what it
+# reads), and sectors.orig, a copy to compare with afterwards.
+sector_disk() {
+	python3 -c 'import sys; sys.stdout.buffer.write(b"".join(bytes([n & 0xff]) * 512 for n in range(2048)))' \
+		>"$TMPDIR/sectors.raw"
+	cp "$TMPDIR/sectors.raw" "$TMPDIR/sectors.orig"
+}
+
+# qemu_hostile_verdict LOG FAIL NOTE: the guest's good path (init, reads, recovery after reset) must
+# pass on QEMU's virtio-blk too; the broken queues QEMU lets through go into a NOTE. FAIL is how
+# the guest starts a failed check ("FAIL - " on arm64, "  FAIL " on x86); NOTE starts the note.
+qemu_hostile_verdict() {
+	local log=$1 fail=$2 note=$3 total missed nmissed
+	if grep -E "^$fail" "$log" | grep -qv 'DEVICE_NEEDS_RESET\|configuration interrupt\|nothing completed'; then
+		bad "qemu: the guest's good path fails on QEMU's device: $(grep "^$fail" "$log" | head -3)"
+	else
+		ok "qemu: the guest's init, reads and recovery pass on QEMU's virtio-blk"
+	fi
+	total=$(grep -c ': DEVICE_NEEDS_RESET' "$log")
+	missed=$(grep "^$fail.*: DEVICE_NEEDS_RESET" "$log" | sed "s/^$fail//; s/: DEVICE_NEEDS_RESET.*//")
+	nmissed=$(grep -c . <<<"$missed")
+	note+="QEMU's virtio-blk flags $((total - nmissed))/$total hostile queues with NEEDS_RESET"
+	[ -n "$missed" ] && note+=" (more lenient on: $(paste -sd, - <<<"$missed"))"
+	echo "$note; minivmm flags all"
 }
