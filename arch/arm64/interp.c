@@ -590,6 +590,28 @@ uint64_t a64_exec_one(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
 	}
 }
 
+/*
+ * The fetch/dispatch loop, out of line from a64_exec(): a function that calls setjmp() keeps its
+ * locals in memory, which would cost a reload of cpu on every instruction.
+ */
+static __attribute__((noinline)) void exec_loop(struct a64_cpu *cpu)
+{
+	while (likely(cpu->budget > 0)) {
+		uint64_t pc = cpu->pc;
+		/* An IRQ was raised or the vCPU kicked: back to the run loop before this instruction. */
+		if (unlikely(atomic_load_explicit(&cpu->attention, memory_order_relaxed)))
+			break;
+		/* Counted before the fetch: a guest looping on instruction aborts still ends the slice. */
+		cpu->budget--;
+		if (unlikely((pc & A64_PAGE_MASK) != cpu->fetch_page))
+			a64_fetch_refill(cpu, pc);
+		uint32_t insn;
+		/* fetch_host points at a whole RAM page and pc is 4-byte aligned within it. */
+		memcpy(&insn, cpu->fetch_host + (pc & 0xfff), 4);
+		cpu->pc = a64_dispatch[insn >> 21](cpu, insn, pc);
+	}
+}
+
 void a64_exec(struct a64_cpu *cpu, int64_t n)
 {
 	jmp_buf jb;
@@ -606,20 +628,7 @@ void a64_exec(struct a64_cpu *cpu, int64_t n)
 	a64_irq_check(cpu);
 	/* A faulting access longjmps back here after taking the exception (cpu->pc = vector). */
 	setjmp(jb);
-	while (likely(cpu->budget > 0)) {
-		uint64_t pc = cpu->pc;
-		/* An IRQ was raised or the vCPU kicked: back to the run loop before this instruction. */
-		if (unlikely(atomic_load_explicit(&cpu->attention, memory_order_relaxed)))
-			break;
-		/* Counted before the fetch: a guest looping on instruction aborts still ends the slice. */
-		cpu->budget--;
-		if (unlikely((pc & A64_PAGE_MASK) != cpu->fetch_page))
-			a64_fetch_refill(cpu, pc);
-		uint32_t insn;
-		/* fetch_host points at a whole RAM page and pc is 4-byte aligned within it. */
-		memcpy(&insn, cpu->fetch_host + (pc & 0xfff), 4);
-		cpu->pc = a64_dispatch[insn >> 21](cpu, insn, pc);
-	}
+	exec_loop(cpu);
 	cpu->icount -= cpu->budget;
 	cpu->budget = 0;
 	cpu->fault_jmp = NULL;
