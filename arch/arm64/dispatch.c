@@ -152,6 +152,70 @@ SF_VARIANTS(ands_reg)
 SF_VARIANTS(adds_reg)
 SF_VARIANTS(subs_reg)
 
+/* --- bitfield (SBFM/UBFM: shifts by immediate, extensions, bitfield extracts), C4.1.2 --- */
+
+static inline __attribute__((always_inline)) uint64_t bitfield(struct a64_cpu *cpu, uint32_t insn, bool sf, bool sign)
+{
+	unsigned immr = (insn >> 16) & 0x3f, imms = (insn >> 10) & 0x3f, width, pos;
+	uint64_t src = cpu->x[RN(insn)];
+	if (imms >= immr) {
+		width = imms - immr + 1;
+		pos = 0;
+		src >>= immr;
+	} else {
+		width = imms + 1;
+		pos = (sf ? 64 : 32) - immr;
+	}
+	uint64_t field = width == 64 ? src : src & ((1ULL << width) - 1);
+	return trunc_sf((sign ? (uint64_t)sext(field, width) : field) << pos, sf);
+}
+
+BODY(sbfm)
+{
+	if (unlikely(!sf && ((insn >> 10) & 0x820)))
+		return a64_exec_one(cpu, insn, pc); /* immr or imms >= 32: UNDEFINED */
+	wx(cpu, RD(insn), bitfield(cpu, insn, sf, true));
+	return pc + 4;
+}
+BODY(ubfm)
+{
+	if (unlikely(!sf && ((insn >> 10) & 0x820)))
+		return a64_exec_one(cpu, insn, pc);
+	wx(cpu, RD(insn), bitfield(cpu, insn, sf, false));
+	return pc + 4;
+}
+SF_VARIANTS(sbfm)
+SF_VARIANTS(ubfm)
+
+/* --- conditional select (CSEL/CSINC/CSINV/CSNEG and aliases CSET, CINC, ...), C4.1.5 --- */
+
+#define CSEL_OP(name, else0, else1)                                                \
+	BODY(name)                                                                 \
+	{                                                                          \
+		if (unlikely(insn & (1u << 11)))                                   \
+			return a64_exec_one(cpu, insn, pc);                        \
+		uint64_t r = cpu->x[RN(insn)];                                     \
+		if (!cond_holds(cpu->nzcv, (insn >> 12) & 15)) {                   \
+			uint64_t m = cpu->x[RM(insn)];                             \
+			r = (insn & (1u << 10)) ? (else1) : (else0);               \
+		}                                                                  \
+		wx(cpu, RD(insn), trunc_sf(r, sf));                                \
+		return pc + 4;                                                     \
+	}                                                                          \
+	SF_VARIANTS(name)
+CSEL_OP(csel, m, m + 1) /* CSEL, CSINC (op2 bit 10) */
+CSEL_OP(csinv, ~m, -m)  /* CSINV, CSNEG */
+
+/* --- MADD/MSUB (MUL, MNEG), C4.1.5 data processing (3 source) --- */
+
+BODY(madd)
+{
+	uint64_t p = cpu->x[RN(insn)] * cpu->x[RM(insn)], a = cpu->x[(insn >> 10) & 31];
+	wx(cpu, RD(insn), trunc_sf(insn & (1u << 15) ? a - p : a + p, sf));
+	return pc + 4;
+}
+SF_VARIANTS(madd)
+
 /* --- branches, C4.1.3 --- */
 
 static uint64_t h_b(struct a64_cpu *cpu, uint32_t insn, uint64_t pc)
@@ -284,6 +348,12 @@ static a64_handler dispatch_classify(uint32_t insn)
 		h = logic_reg_h[opc][sf];
 	else if ((insn & 0x1fe00000) == 0x0b000000) /* add/subtract (shifted register), LSL */
 		h = addsub_reg_h[opc][sf];
+	else if ((insn & 0x1f800000) == 0x13000000 && ((insn >> 22) & 1) == sf && (opc & 1) == 0)
+		h = opc ? (sf ? ubfm_64 : ubfm_32) : (sf ? sbfm_64 : sbfm_32); /* UBFM, SBFM */
+	else if ((insn & 0x3fe00000) == 0x1a800000) /* conditional select, S = 0 */
+		h = insn & (1u << 30) ? (sf ? csinv_64 : csinv_32) : (sf ? csel_64 : csel_32);
+	else if ((insn & 0x7fe00000) == 0x1b000000) /* MADD, MSUB */
+		h = sf ? madd_64 : madd_32;
 	else if ((insn & 0x7c000000) == 0x14000000) /* B, BL */
 		h = sf ? h_bl : h_b;
 	else if ((insn & 0xfe000000) == 0x54000000) /* B.cond */

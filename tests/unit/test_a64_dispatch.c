@@ -81,7 +81,7 @@ UNIT_TEST(a64_dispatch, specialised_handlers_match_the_full_decoder)
 		if (h == a64_exec_one || ((slot << 21) & 0x0a000000) == 0x08000000)
 			continue; /* loads/stores need memory and fault unwinding: build/test-diff */
 		slots++;
-		for (int i = 0; i < 64; i++) {
+		for (int i = 0; i < 256; i++) {
 			uint32_t insn = slot << 21 | (uint32_t)(rnd() & 0x1fffff);
 			if (i < 8) /* BR/RET/BLR need their fixed fields to reach the fast path */
 				insn = (insn & ~0x001ffc1fu) | 0x001f0000;
