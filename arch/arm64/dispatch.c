@@ -103,54 +103,64 @@ SF_VARIANTS(movz)
 SF_VARIANTS(movk)
 
 /*
- * --- logical and add/subtract (shifted register), LSL only, C4.1.5 ---
+ * --- logical and add/subtract (shifted register), C4.1.5: one handler per shift type T
+ * (LSL, LSR, ASR, ROR; bits 23:22) and, for logical ones, per N (bit 21: BIC, ORN, EON, BICS).
  * Register 31 is XZR here (x[31] reads 0). A 32-bit shift of 32 or more is UNDEFINED.
  */
 #define SHIFT_OK(insn, sf) ((sf) || !(IMM6(insn) & 0x20))
-#define OPND2(cpu, insn) ((cpu)->x[RM(insn)] << IMM6(insn))
+#define OPND2(cpu, insn, sf, T, INV)                                                   \
+	((INV) ? ~shift_reg((cpu)->x[RM(insn)], T, IMM6(insn), sf)                     \
+	       : shift_reg((cpu)->x[RM(insn)], T, IMM6(insn), sf))
 
-#define REG_OP(name, expr)                                                         \
+#define REG_OP(name, T, INV, expr)                                                 \
 	BODY(name)                                                                 \
 	{                                                                          \
 		if (unlikely(!SHIFT_OK(insn, sf)))                                 \
 			return a64_exec_one(cpu, insn, pc);                        \
-		uint64_t a = cpu->x[RN(insn)], b = OPND2(cpu, insn);               \
+		uint64_t a = cpu->x[RN(insn)], b = OPND2(cpu, insn, sf, T, INV);   \
 		wx(cpu, RD(insn), trunc_sf(expr, sf));                             \
 		return pc + 4;                                                     \
 	}                                                                          \
 	SF_VARIANTS(name)
-REG_OP(and_reg, a & b)
-REG_OP(orr_reg, a | b)
-REG_OP(eor_reg, a ^ b)
-REG_OP(add_reg, a + b)
-REG_OP(sub_reg, a - b)
 
-BODY(ands_reg)
-{
-	if (unlikely(!SHIFT_OK(insn, sf)))
-		return a64_exec_one(cpu, insn, pc);
-	uint64_t r = trunc_sf(cpu->x[RN(insn)] & OPND2(cpu, insn), sf);
-	cpu->nzcv = logic_flags(r, sf);
-	wx(cpu, RD(insn), r);
-	return pc + 4;
-}
-BODY(adds_reg)
-{
-	if (unlikely(!SHIFT_OK(insn, sf)))
-		return a64_exec_one(cpu, insn, pc);
-	wx(cpu, RD(insn), add_flags(cpu->x[RN(insn)], OPND2(cpu, insn), 0, sf, &cpu->nzcv));
-	return pc + 4;
-}
-BODY(subs_reg)
-{
-	if (unlikely(!SHIFT_OK(insn, sf)))
-		return a64_exec_one(cpu, insn, pc);
-	wx(cpu, RD(insn), add_flags(cpu->x[RN(insn)], ~OPND2(cpu, insn), 1, sf, &cpu->nzcv));
-	return pc + 4;
-}
-SF_VARIANTS(ands_reg)
-SF_VARIANTS(adds_reg)
-SF_VARIANTS(subs_reg)
+#define REG_ANDS(name, T, INV)                                                     \
+	BODY(name)                                                                 \
+	{                                                                          \
+		if (unlikely(!SHIFT_OK(insn, sf)))                                 \
+			return a64_exec_one(cpu, insn, pc);                        \
+		uint64_t r = trunc_sf(cpu->x[RN(insn)] & OPND2(cpu, insn, sf, T, INV), sf); \
+		cpu->nzcv = logic_flags(r, sf);                                    \
+		wx(cpu, RD(insn), r);                                              \
+		return pc + 4;                                                     \
+	}                                                                          \
+	SF_VARIANTS(name)
+
+/* ADDS, and SUBS as ADDS of the inverted operand with carry in 1 (AddWithCarry). */
+#define REG_ADDS(name, T, INV)                                                     \
+	BODY(name)                                                                 \
+	{                                                                          \
+		if (unlikely(!SHIFT_OK(insn, sf)))                                 \
+			return a64_exec_one(cpu, insn, pc);                        \
+		wx(cpu, RD(insn), add_flags(cpu->x[RN(insn)], OPND2(cpu, insn, sf, T, INV), INV, \
+					    sf, &cpu->nzcv));                      \
+		return pc + 4;                                                     \
+	}                                                                          \
+	SF_VARIANTS(name)
+
+#define LOGIC_SET(T, INV)                                                          \
+	REG_OP(lr_and_##T##_##INV, T, INV, a & b)                                  \
+	REG_OP(lr_orr_##T##_##INV, T, INV, a | b)                                  \
+	REG_OP(lr_eor_##T##_##INV, T, INV, a ^ b)                                  \
+	REG_ANDS(lr_ands_##T##_##INV, T, INV)
+LOGIC_SET(0, 0) LOGIC_SET(0, 1) LOGIC_SET(1, 0) LOGIC_SET(1, 1)
+LOGIC_SET(2, 0) LOGIC_SET(2, 1) LOGIC_SET(3, 0) LOGIC_SET(3, 1)
+
+#define ADDSUB_SET(T)                                                              \
+	REG_OP(ar_add_##T, T, 0, a + b)                                            \
+	REG_OP(ar_sub_##T, T, 0, a - b)                                            \
+	REG_ADDS(ar_adds_##T, T, 0)                                                \
+	REG_ADDS(ar_subs_##T, T, 1)
+ADDSUB_SET(0) ADDSUB_SET(1) ADDSUB_SET(2)
 
 /* --- bitfield (SBFM/UBFM: shifts by immediate, extensions, bitfield extracts), C4.1.2 --- */
 
@@ -326,11 +336,16 @@ static a64_handler dispatch_classify(uint32_t insn)
 	static const a64_handler movw_h[4][2] = {
 		PAIR(movn), { NULL, NULL }, PAIR(movz), PAIR(movk),
 	};
-	static const a64_handler logic_reg_h[4][2] = {
-		PAIR(and_reg), PAIR(orr_reg), PAIR(eor_reg), PAIR(ands_reg),
+#define LOGIC_ROW(T, INV) \
+	{ PAIR(lr_and_##T##_##INV), PAIR(lr_orr_##T##_##INV), PAIR(lr_eor_##T##_##INV), \
+	  PAIR(lr_ands_##T##_##INV) }
+	static const a64_handler logic_reg_h[4][2][4][2] = { /* [type][N][opc][sf] */
+		{ LOGIC_ROW(0, 0), LOGIC_ROW(0, 1) }, { LOGIC_ROW(1, 0), LOGIC_ROW(1, 1) },
+		{ LOGIC_ROW(2, 0), LOGIC_ROW(2, 1) }, { LOGIC_ROW(3, 0), LOGIC_ROW(3, 1) },
 	};
-	static const a64_handler addsub_reg_h[4][2] = {
-		PAIR(add_reg), PAIR(adds_reg), PAIR(sub_reg), PAIR(subs_reg),
+#define ADDSUB_ROW(T) { PAIR(ar_add_##T), PAIR(ar_adds_##T), PAIR(ar_sub_##T), PAIR(ar_subs_##T) }
+	static const a64_handler addsub_reg_h[3][4][2] = { /* [type][opc][sf] */
+		ADDSUB_ROW(0), ADDSUB_ROW(1), ADDSUB_ROW(2),
 	};
 	static const a64_handler ldr_uimm_h[4] = { ldr_uimm_0, ldr_uimm_1, ldr_uimm_2, ldr_uimm_3 };
 	static const a64_handler str_uimm_h[4] = { str_uimm_0, str_uimm_1, str_uimm_2, str_uimm_3 };
@@ -344,10 +359,10 @@ static a64_handler dispatch_classify(uint32_t insn)
 		h = logic_imm_h[opc][sf];
 	else if ((insn & 0x1f800000) == 0x12800000 && (sf || hw < 2)) /* move wide */
 		h = movw_h[opc][sf];
-	else if ((insn & 0x1fe00000) == 0x0a000000) /* logical (shifted register), LSL, N = 0 */
-		h = logic_reg_h[opc][sf];
-	else if ((insn & 0x1fe00000) == 0x0b000000) /* add/subtract (shifted register), LSL */
-		h = addsub_reg_h[opc][sf];
+	else if ((insn & 0x1f000000) == 0x0a000000) /* logical (shifted register) */
+		h = logic_reg_h[(insn >> 22) & 3][(insn >> 21) & 1][opc][sf];
+	else if ((insn & 0x1f200000) == 0x0b000000 && ((insn >> 22) & 3) != 3)
+		h = addsub_reg_h[(insn >> 22) & 3][opc][sf]; /* add/subtract (shifted register) */
 	else if ((insn & 0x1f800000) == 0x13000000 && ((insn >> 22) & 1) == sf && (opc & 1) == 0)
 		h = opc ? (sf ? ubfm_64 : ubfm_32) : (sf ? sbfm_64 : sbfm_32); /* UBFM, SBFM */
 	else if ((insn & 0x3fe00000) == 0x1a800000) /* conditional select, S = 0 */
