@@ -2,9 +2,11 @@
  * The A64 interpreter's private state and internal interfaces (EL0/EL1 only, ARMv8.0-A integer
  * ISA plus what Linux needs from the system space). The board never includes this file.
  *
- * Files: cpu.c (state, memory access slow paths, seam functions), interp.c (fetch loop, data
- * processing and branches), interp_ldst.c (loads/stores incl. SIMD&FP), sysreg.c (MRS/MSR and
- * system instructions), exception.c, mmu.c (stage-1 walk, AT), timer.c, engine.c.
+ * Files: cpu.c (state, memory access slow paths, seam functions), interp.c (fetch loop and the
+ * full decoder for data processing and branches), dispatch.c (the bits 31:21 dispatch table and
+ * specialised handlers for the commonest instructions), interp_ops.h (inline helpers both use),
+ * interp_ldst.c (loads/stores incl. SIMD&FP), sysreg.c (MRS/MSR and system instructions),
+ * exception.c, mmu.c (stage-1 walk, AT), timer.c, engine.c.
  *
  * The CPU core runs without a machine (unit and differential tests): it needs only a guest_mem
  * and an MMIO bus, see a64_cpu_init().
