@@ -261,6 +261,24 @@ static int read_header(struct qcow2 *s, unsigned flags)
 	free(hc);
 	return ret;
 }
+/* Everything an open image holds in memory; shared by a failed open and close. */
+static void qcow2_state_free(struct qcow2 *s)
+{
+	qcow2_l2_invalidate(s);
+	free(s->l2c);
+	qcow2_snapshots_free(s);
+	qcow2_refcount_free(s);
+	free(s->l1);
+	free(s->rt);
+	free(s->cbuf);
+	free(s->dcache);
+	free(s->wr_old);
+	free(s->backing_file);
+	free(s->backing_fmt);
+	free(s->backing_path);
+	free(s);
+}
+
 
 static int qcow2_open(struct blk_dev *b, unsigned flags)
 {
@@ -330,23 +348,11 @@ static int qcow2_open(struct blk_dev *b, unsigned flags)
 	return 0;
 err:
 	b->priv = NULL;
-	qcow2_l2_invalidate(s);
-	free(s->l2c);
-	qcow2_snapshots_free(s);
-	qcow2_refcount_free(s);
-	free(s->l1);
-	free(s->rt);
-	free(s->cbuf);
-	free(s->dcache);
-	free(s->wr_old);
-	free(s->backing_file);
-	free(s->backing_fmt);
-	free(s->backing_path);
+	qcow2_state_free(s);
 	if (b->backing) {
 		blk_close(b->backing);
 		b->backing = NULL;
 	}
-	free(s);
 	return ret;
 }
 
@@ -364,19 +370,7 @@ static void qcow2_close(struct blk_dev *b)
 		if (ret == 0 && qcow2_set_incompat(s, QCOW2_INCOMPAT_DIRTY, false) == 0)
 			qcow2_sync(s);
 	}
-	qcow2_l2_invalidate(s);
-	free(s->l2c);
-	qcow2_snapshots_free(s);
-	qcow2_refcount_free(s);
-	free(s->l1);
-	free(s->rt);
-	free(s->cbuf);
-	free(s->dcache);
-	free(s->wr_old);
-	free(s->backing_file);
-	free(s->backing_fmt);
-	free(s->backing_path);
-	free(s);
+	qcow2_state_free(s);
 	b->priv = NULL;
 }
 
