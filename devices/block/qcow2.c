@@ -261,6 +261,7 @@ static int read_header(struct qcow2 *s, unsigned flags)
 	free(hc);
 	return ret;
 }
+
 /* Everything an open image holds in memory; shared by a failed open and close. */
 static void qcow2_state_free(struct qcow2 *s)
 {
@@ -278,7 +279,6 @@ static void qcow2_state_free(struct qcow2 *s)
 	free(s->backing_path);
 	free(s);
 }
-
 
 static int qcow2_open(struct blk_dev *b, unsigned flags)
 {
